@@ -1,0 +1,3 @@
+from vaultsh.cli import main
+
+raise SystemExit(main())

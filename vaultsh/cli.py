@@ -1,0 +1,175 @@
+"""The command line: the parser, dispatch, and the one error handler."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from vaultsh import __version__
+from vaultsh.errors import UsageError, VaultshError
+
+log = logging.getLogger("vaultsh")
+
+COMMANDS = {
+    "add": "store a profile's long-term access key in the keyring",
+    "remove": "delete a profile's stored key and its cached sessions",
+    "list": "show profiles, stored keys and live cached sessions",
+    "exec": "run a command with a profile's credentials in its environment",
+    "export": "print a profile's credentials (env, export-env, json, ini)",
+    "rotate": "replace a profile's long-term key with a new one",
+    "clear": "delete cached sessions",
+    "shell": "open the interactive shell on a profile (same as 'vaultsh PROFILE')",
+    "demo": "open the shell on a local moto account seeded like the reference one",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(message, f"see '{self.prog} --help'")
+
+
+def _session_flags(parser: argparse.ArgumentParser, chooses_session=True) -> None:
+    if chooses_session:
+        parser.add_argument(
+            "--no-session",
+            action="store_true",
+            help="use the stored long-term key, without GetSessionToken",
+        )
+    parser.add_argument(
+        "--duration", metavar="DURATION", help="session length: 3600, 1h, 15m"
+    )
+    parser.add_argument("--region", metavar="REGION", help="AWS region to use")
+    parser.add_argument(
+        "--mfa-token", metavar="CODE", help="the current six-digit MFA code"
+    )
+
+
+def _profile_arg(parser: argparse.ArgumentParser, optional=False) -> None:
+    parser.add_argument(
+        "profile",
+        metavar="PROFILE",
+        nargs="?" if optional else None,
+        help="a profile of the AWS config file",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log each decision to stderr",
+    )
+    parser = _Parser(
+        prog="vaultsh",
+        description="Keep an AWS access key in the keyring; work with STS sessions.",
+        epilog="'vaultsh PROFILE' opens the interactive shell on PROFILE.",
+    )
+    parser.add_argument("--debug", action="store_true", help=common._actions[0].help)
+    parser.add_argument("--version", action="version", version=f"vaultsh {__version__}")
+    subs = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser
+    )
+    made = {
+        name: subs.add_parser(name, help=text, description=text, parents=[common])
+        for name, text in COMMANDS.items()
+    }
+    _profile_arg(made["add"])
+    made["add"].add_argument(
+        "--env",
+        action="store_true",
+        help="read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment",
+    )
+    _profile_arg(made["remove"])
+    made["remove"].add_argument(
+        "-f", "--force", action="store_true", help="do not ask for confirmation"
+    )
+    _profile_arg(made["clear"], optional=True)
+    for name in ("exec", "export", "shell"):
+        _session_flags(made[name])
+    _session_flags(made["rotate"])
+    _profile_arg(made["export"])
+    made["export"].add_argument(
+        "--format",
+        default="env",
+        choices=("env", "export-env", "json", "ini"),
+        help="output format (default: env)",
+    )
+    _profile_arg(made["rotate"])
+    _profile_arg(made["shell"])
+    _profile_arg(made["exec"])
+    made["exec"].add_argument(
+        "cmd",
+        nargs=argparse.REMAINDER,
+        metavar="-- COMMAND",
+        help="the command and its arguments (default: $SHELL)",
+    )
+    return parser
+
+
+def _normalise(argv: list[str]) -> list[str]:
+    """`vaultsh PROFILE [flags]` means `vaultsh shell PROFILE [flags]`."""
+    for index, word in enumerate(argv):
+        if word == "--":
+            return argv
+        if word.startswith("-"):
+            continue
+        if word in COMMANDS:
+            return argv
+        return [*argv[:index], "shell", *argv[index:]]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list[: _dash_index(args_list)]
+    _configure_logging(debug)
+    try:
+        args = build_parser().parse_args(_normalise(args_list))
+        return _dispatch(args)
+    except VaultshError as exc:
+        log.debug("failed", exc_info=debug)
+        _error(str(exc))
+        return exc.exit_status
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as exc:  # the last line of defence: one line, no traceback
+        if debug:
+            log.exception("unexpected error")
+        _error(
+            f"unexpected {type(exc).__name__}: {exc}",
+            "run again with --debug and report it",
+        )
+        return 70
+
+
+def _dash_index(argv: list[str]) -> int:
+    return argv.index("--") if "--" in argv else len(argv)
+
+
+def _error(message: str, hint: str | None = None) -> None:
+    text = f"{message}; {hint}" if hint else message
+    print(f"vaultsh: error: {text}", file=sys.stderr)
+
+
+def _configure_logging(debug: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("vaultsh: debug: %(name)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.DEBUG if debug else logging.WARNING)
+    log.propagate = False
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from vaultsh import actions
+
+    if not args.command:
+        build_parser().print_usage(sys.stderr)
+        return 2
+    handler = getattr(actions, "do_" + args.command.replace("-", "_"))
+    return handler(args, dict(os.environ))

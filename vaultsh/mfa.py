@@ -1,0 +1,98 @@
+"""MFA codes: from the command line, from `mfa_process`, or asked for.
+
+The order is fixed: 1. the `--mfa-token` flag, 2. the profile's
+`mfa_process`, 3. a prompt on the controlling terminal (so that it works while
+stdout is a pipe, as under credential_process).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+
+from vaultsh.errors import MfaError
+
+log = logging.getLogger(__name__)
+
+PROCESS_TIMEOUT = 60
+_CODE = re.compile(r"^\d{6}$")
+
+
+def check_code(code: str, origin: str) -> str:
+    """The code if it is six digits; MfaError naming where it came from otherwise."""
+    code = code.strip()
+    if not _CODE.match(code):
+        raise MfaError(
+            f"the MFA code from {origin} is not six digits",
+            "give the current code of the MFA device",
+        )
+    return code
+
+
+def from_process(command: str, profile: str) -> str:
+    """Run `mfa_process` through the shell and read the code it prints."""
+    origin = f"mfa_process of profile {profile}"
+    try:
+        done = subprocess.run(
+            command,
+            shell=True,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=PROCESS_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        raise MfaError(
+            f"{origin} gave no code within {PROCESS_TIMEOUT}s",
+            "check the command, or pass --mfa-token",
+        ) from None
+    if done.returncode != 0:
+        raise MfaError(
+            f"{origin} failed with exit status {done.returncode}",
+            "run it by hand to see why, or pass --mfa-token",
+        )
+    lines = done.stdout.strip().splitlines()
+    return check_code(lines[-1] if lines else "", origin)
+
+
+def from_terminal(serial: str) -> str:
+    """Ask on /dev/tty; MfaError when there is no terminal to ask on."""
+    try:
+        tty = open("/dev/tty", "r+")  # noqa: SIM115 - closed below
+    except OSError:
+        raise MfaError(
+            f"an MFA code for {serial} is needed and there is no terminal to ask on",
+            "pass --mfa-token or set mfa_process in the profile",
+        ) from None
+    with tty:
+        tty.write(f"Enter MFA code for {serial}: ")
+        tty.flush()
+        answer = tty.readline()
+    if not answer:
+        raise MfaError("no MFA code was entered")
+    return check_code(answer, "the terminal")
+
+
+class MfaSource:
+    """Gives at most one code per process for a profile's MFA device."""
+
+    def __init__(self, token: str | None = None, prompt=from_terminal) -> None:
+        self._token = token
+        self._prompt = prompt
+        self._codes: dict[str, str] = {}
+
+    def code(self, serial: str, profile: str, process: str | None) -> str:
+        if serial in self._codes:
+            return self._codes[serial]
+        if self._token:
+            code = check_code(self._token, "--mfa-token")
+            log.debug("profile %s: MFA code from --mfa-token", profile)
+        elif process:
+            log.debug("profile %s: MFA code from mfa_process", profile)
+            code = from_process(process, profile)
+        else:
+            log.debug("profile %s: asking for an MFA code", profile)
+            code = self._prompt(serial)
+        self._codes[serial] = code
+        return code

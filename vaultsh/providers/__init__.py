@@ -1,0 +1,138 @@
+"""Credential providers, and the chain a profile's config asks for.
+
+`resolve` reads the profile's source_profile chain and builds, from the bottom:
+1. the base: the key stored in the vault, else a credential_process that is
+   not vaultsh itself;
+2. for a base profile asked for on its own: GetSessionToken (unless
+   --no-session), with MFA where the profile names an mfa_serial;
+3. for each role above it: AssumeRole, with MFA where that profile names one.
+Every STS step is wrapped in the session cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from vaultsh.config import CHAINED_ROLE_MAX, DEFAULT_DURATION, Config, Profile
+from vaultsh.errors import ConfigError, NoStoredKey, UsageError
+from vaultsh.mfa import MfaSource
+from vaultsh.providers.assume_role import AssumeRole
+from vaultsh.providers.base import Provider
+from vaultsh.providers.cached import Cached
+from vaultsh.providers.process import CredentialProcess
+from vaultsh.providers.session_token import SessionToken
+from vaultsh.providers.stored import StoredKey
+from vaultsh.providers.sts import StsCall
+from vaultsh.vault import Vault
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STS_REGION = "us-east-1"
+
+
+@dataclass
+class Options:
+    """What the command line says; None means 'not given'."""
+
+    no_session: bool = False
+    duration: int | None = None
+    region: str | None = None
+    mfa_token: str | None = None
+    environ: dict = field(default_factory=dict)
+
+
+@dataclass
+class Resolved:
+    """A profile made ready: its provider, region and config section."""
+
+    profile: Profile
+    provider: Provider
+    region: str | None
+    chain: list[Profile]
+
+
+def resolve(config: Config, vault: Vault, name: str, options: Options) -> Resolved:
+    chain = chain_of(config, vault, name)
+    region = _region(chain, options)
+    mfa = MfaSource(options.mfa_token)
+    sts_region = region or DEFAULT_STS_REGION
+    base = chain[-1]
+    provider = _base(vault, base)
+    if len(chain) == 1 and not options.no_session and provider.kind == "keyring":
+        call = StsCall(
+            base, _duration(base, options, True), sts_region, mfa, _ep(config, base)
+        )
+        provider = Cached(SessionToken(provider, call), vault, base.mfa_serial)
+    for depth, role in enumerate(reversed(chain[:-1])):
+        if not role.role_arn:
+            raise ConfigError(
+                f"profile {role.name} has source_profile but no role_arn",
+                "add role_arn, or remove source_profile",
+            )
+        top = role is chain[0]
+        duration = _duration(role, options, top)
+        if depth > 0:
+            _check_chained(role, duration)
+        call = StsCall(role, duration, sts_region, mfa, _ep(config, role))
+        provider = Cached(AssumeRole(provider, call), vault, role.mfa_serial)
+    return Resolved(chain[0], provider, region, chain)
+
+
+def _ep(config: Config, profile: Profile) -> str | None:
+    return profile.name if profile.name in config else None
+
+
+def chain_of(config: Config, vault: Vault, name: str) -> list[Profile]:
+    """The profile and its sources, target first; a stored key needs no section."""
+    if name not in config and name in vault.key_profiles():
+        return [Profile(name, {})]
+    return config.chain(name)
+
+
+def _base(vault: Vault, base: Profile) -> Provider:
+    if base.name in vault.key_profiles():
+        log.debug("profile %s: using the key stored in the vault", base.name)
+        return StoredKey(vault, base.name)
+    if base.credential_process:
+        log.debug("profile %s: no stored key, using credential_process", base.name)
+        return CredentialProcess(base.name, base.credential_process)
+    raise NoStoredKey(
+        f"no key is stored for profile {base.name}",
+        f"store one with 'vaultsh add {base.name}'",
+    )
+
+
+def _region(chain: list[Profile], options: Options) -> str | None:
+    """1. --region, 2. AWS_REGION / AWS_DEFAULT_REGION, 3. the profiles, 4. none."""
+    if options.region:
+        return options.region
+    env = options.environ
+    from_env = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if from_env:
+        return from_env
+    return next((p.region for p in chain if p.region), None)
+
+
+def _duration(profile: Profile, options: Options, top: bool) -> int:
+    """1. --duration (for the profile asked for), 2. duration_seconds, 3. 1h."""
+    if top and options.duration is not None:
+        chosen = options.duration
+    else:
+        chosen = profile.duration_seconds or DEFAULT_DURATION
+    if chosen < 900 or chosen > 129600:
+        raise UsageError(
+            f"profile {profile.name}: a session of {chosen}s was asked for",
+            "STS allows 900 to 129600 seconds (15m to 36h)",
+        )
+    return chosen
+
+
+def _check_chained(role: Profile, duration: int) -> None:
+    if duration > CHAINED_ROLE_MAX:
+        raise UsageError(
+            f"profile {role.name} is a role assumed from another role, and "
+            f"{duration}s was asked for",
+            f"AWS allows at most {CHAINED_ROLE_MAX}s (1h) for a chained role; "
+            "ask for less with --duration or duration_seconds",
+        )

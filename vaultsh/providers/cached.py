@@ -1,0 +1,70 @@
+"""Reuse a provider's sessions from the vault while enough time remains."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from vaultsh.config import format_duration
+from vaultsh.credentials import Credentials
+from vaultsh.providers.base import Provider
+from vaultsh.vault import Vault, file_lock
+
+log = logging.getLogger(__name__)
+
+MIN_REMAINING = 300
+
+
+class Cached:
+    """Wraps any provider; keyed by (kind, profile, MFA serial)."""
+
+    def __init__(self, inner: Provider, vault: Vault, serial: str | None) -> None:
+        self.inner = inner
+        self.vault = vault
+        self.serial = serial
+        self.kind = inner.kind
+        self.profile = inner.profile
+
+    def cached(self) -> Credentials | None:
+        creds = self.vault.get_session(self.kind, self.profile, self.serial)
+        left = creds.seconds_left() if creds else None
+        if creds is None or left is None:
+            return None
+        if left <= MIN_REMAINING:
+            log.debug(
+                "profile %s: cached %s has only %s left",
+                self.profile,
+                self.kind,
+                format_duration(left),
+            )
+            return None
+        log.debug(
+            "profile %s: using cached %s, %s left",
+            self.profile,
+            self.kind,
+            format_duration(left),
+        )
+        return creds
+
+    def retrieve(self) -> Credentials:
+        creds = self.cached()
+        if creds:
+            return creds
+        # One process at a time builds a session; the others then reuse it.
+        with file_lock(self._lock_name()):
+            creds = self.cached()
+            if creds:
+                return creds
+            creds = self.inner.retrieve()
+            self.vault.set_session(self.kind, self.profile, self.serial, creds)
+            return creds
+
+    def _lock_name(self) -> str:
+        key = "\0".join([self.kind, self.profile, self.serial or ""])
+        return "session-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def refresh(self) -> Credentials:
+        """A new session even when the cached one is still good."""
+        creds = self.inner.retrieve()
+        self.vault.set_session(self.kind, self.profile, self.serial, creds)
+        return creds

@@ -1,0 +1,234 @@
+"""Long-term keys and cached sessions, kept in a keyring backend.
+
+Every item lives under the keyring service `vaultsh`:
+- `key:PROFILE` holds a profile's long-term access key;
+- `session:["KIND","PROFILE","SERIAL"]` holds one cached STS session;
+- `index` lists which keys and sessions exist, with each session's expiry,
+  so that `list` and the prompt never need to read a secret.
+The backend is whatever keyring picks: PYTHON_KEYRING_BACKEND, keyringrc.cfg,
+or its own detection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from vaultsh.credentials import Credentials, mask, parse_time, rfc3339, utcnow
+from vaultsh.errors import VaultError
+
+log = logging.getLogger(__name__)
+
+SERVICE = "vaultsh"
+INDEX = "index"
+NO_BACKEND_HINT = (
+    "start a Secret Service (gnome-keyring) or use the encrypted file: "
+    "PYTHON_KEYRING_BACKEND=vaultsh.filestore.EncryptedFileKeyring"
+)
+
+
+@dataclass(frozen=True)
+class SessionEntry:
+    """A cached session as the index describes it; holds no secret."""
+
+    kind: str
+    profile: str
+    serial: str
+    expiration: datetime
+
+    def seconds_left(self, now: datetime | None = None) -> float:
+        return (self.expiration - (now or utcnow())).total_seconds()
+
+
+def state_dir() -> Path:
+    """Where vaultsh keeps lock files: $XDG_STATE_HOME/vaultsh."""
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    path = Path(base) / "vaultsh"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+@contextlib.contextmanager
+def file_lock(name: str) -> Iterator[None]:
+    """An exclusive lock between vaultsh processes, released on exit or death."""
+    path = state_dir() / f"{name}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _session_user(kind: str, profile: str, serial: str | None) -> str:
+    return "session:" + json.dumps([kind, profile, serial or ""])
+
+
+class Vault:
+    """Keys and sessions in a keyring backend; all keyring errors become VaultError."""
+
+    def __init__(self, backend=None) -> None:
+        self._backend = backend
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            self._backend = _load_backend()
+        return self._backend
+
+    @property
+    def backend_name(self) -> str:
+        kind = type(self.backend)
+        return f"{kind.__module__}.{kind.__name__}"
+
+    # raw items -------------------------------------------------------------
+
+    def _get(self, user: str) -> str | None:
+        with _translated("read from"):
+            return self.backend.get_password(SERVICE, user)
+
+    def _set(self, user: str, value: str) -> None:
+        with _translated("write to"):
+            self.backend.set_password(SERVICE, user, value)
+
+    def _delete(self, user: str) -> bool:
+        import keyring.errors
+
+        try:
+            with _translated("delete from"):
+                self.backend.delete_password(SERVICE, user)
+        except VaultError as exc:
+            if isinstance(exc.__cause__, keyring.errors.PasswordDeleteError):
+                return False
+            raise
+        return True
+
+    def _index(self) -> dict:
+        raw = self._get(INDEX)
+        data = json.loads(raw) if raw else {}
+        data.setdefault("keys", {})
+        data.setdefault("sessions", [])
+        return data
+
+    @contextlib.contextmanager
+    def _editing_index(self) -> Iterator[dict]:
+        with file_lock("vault"):
+            index = self._index()
+            yield index
+            self._set(INDEX, json.dumps(index, sort_keys=True))
+
+    # long-term keys --------------------------------------------------------
+
+    def key_profiles(self) -> dict[str, str]:
+        """Profiles with a stored key, each with its masked key id."""
+        return dict(self._index()["keys"])
+
+    def get_key(self, profile: str) -> Credentials | None:
+        raw = self._get(f"key:{profile}")
+        return Credentials.from_json(raw) if raw else None
+
+    def set_key(self, profile: str, creds: Credentials) -> None:
+        """Store a long-term key; the index follows only once the item is written."""
+        self._set(f"key:{profile}", creds.to_json())
+        with self._editing_index() as index:
+            index["keys"][profile] = mask(creds.access_key_id)
+        log.debug("profile %s: stored key %s", profile, mask(creds.access_key_id))
+
+    def remove_key(self, profile: str) -> bool:
+        found = self._delete(f"key:{profile}")
+        with self._editing_index() as index:
+            found = index["keys"].pop(profile, None) is not None or found
+        return found
+
+    # sessions --------------------------------------------------------------
+
+    def sessions(self, profile: str | None = None) -> list[SessionEntry]:
+        """Cached sessions from the index, soonest to expire first."""
+        entries = [
+            SessionEntry(e["kind"], e["profile"], e["serial"], parse_time(e["expires"]))
+            for e in self._index()["sessions"]
+            if profile is None or e["profile"] == profile
+        ]
+        return sorted(entries, key=lambda e: e.expiration)
+
+    def get_session(self, kind: str, profile: str, serial: str | None):
+        raw = self._get(_session_user(kind, profile, serial))
+        return Credentials.from_json(raw) if raw else None
+
+    def set_session(
+        self, kind: str, profile: str, serial: str | None, creds: Credentials
+    ) -> None:
+        self._set(_session_user(kind, profile, serial), creds.to_json())
+        entry = {
+            "kind": kind,
+            "profile": profile,
+            "serial": serial or "",
+            "expires": rfc3339(creds.expiration or utcnow()),
+        }
+        with self._editing_index() as index:
+            index["sessions"] = [
+                e for e in index["sessions"] if not _same_session(e, entry)
+            ] + [entry]
+
+    def clear_sessions(self, profile: str | None = None) -> int:
+        """Delete cached sessions (of one profile, or all); returns how many."""
+        with self._editing_index() as index:
+            keep, drop = [], []
+            for entry in index["sessions"]:
+                mine = profile is None or entry["profile"] == profile
+                (drop if mine else keep).append(entry)
+            for entry in drop:
+                self._delete(
+                    _session_user(entry["kind"], entry["profile"], entry["serial"])
+                )
+            index["sessions"] = keep
+        return len(drop)
+
+
+def _same_session(a: dict, b: dict) -> bool:
+    return all(a[k] == b[k] for k in ("kind", "profile", "serial"))
+
+
+@contextlib.contextmanager
+def _translated(action: str) -> Iterator[None]:
+    """Turn keyring and backend failures into one VaultError line."""
+    import keyring.errors
+
+    try:
+        yield
+    except VaultError:
+        raise
+    except keyring.errors.KeyringLocked as exc:
+        raise VaultError(
+            f"cannot {action} the keyring: it is locked ({exc})",
+            "unlock it (or check VAULTSH_FILE_PASSPHRASE) and try again",
+        ) from exc
+    except keyring.errors.NoKeyringError as exc:
+        raise VaultError("no usable keyring backend", NO_BACKEND_HINT) from exc
+    except keyring.errors.PasswordDeleteError as exc:
+        raise VaultError(f"nothing to delete ({exc})") from exc
+    except Exception as exc:  # any backend: D-Bus, files, third-party packages
+        reason = str(exc) or type(exc).__name__
+        raise VaultError(
+            f"cannot {action} the keyring: {reason}",
+            "check that the keyring service is running and unlocked",
+        ) from exc
+
+
+def _load_backend():
+    import keyring
+    import keyring.backends.fail
+
+    with _translated("open"):
+        backend = keyring.get_keyring()
+    if isinstance(backend, keyring.backends.fail.Keyring):
+        raise VaultError("no usable keyring backend", NO_BACKEND_HINT)
+    log.debug("keyring backend: %s", type(backend).__name__)
+    return backend
