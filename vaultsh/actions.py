@@ -113,7 +113,6 @@ def do_exec(args, environ) -> int:
     resolved, _ = _resolve(args, environ)
     creds = resolved.provider.retrieve()
     env = exec.session_environ(environ, resolved.profile.name, creds, resolved.region)
-    env.pop(DEPTH_VARIABLE, None)
     sys.stdout.flush()
     exec.replace_process(exec.command_line(argv, environ), env)
     return 0

@@ -170,6 +170,9 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     if not args.command:
         build_parser().print_usage(sys.stderr)
-        return 2
+        raise UsageError(
+            "no command or profile given",
+            "try 'vaultsh PROFILE', 'vaultsh --help' or 'vaultsh demo'",
+        )
     handler = getattr(actions, "do_" + args.command.replace("-", "_"))
     return handler(args, dict(os.environ))

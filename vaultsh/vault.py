@@ -173,9 +173,21 @@ class Vault:
             "expires": rfc3339(creds.expiration or utcnow()),
         }
         with self._editing_index() as index:
-            index["sessions"] = [
-                e for e in index["sessions"] if not _same_session(e, entry)
-            ] + [entry]
+            keep = [e for e in index["sessions"] if not _same_session(e, entry)]
+            index["sessions"] = self._drop_expired(keep) + [entry]
+
+    def _drop_expired(self, entries: list[dict]) -> list[dict]:
+        """Delete sessions that have ended; returns the live ones."""
+        now = utcnow()
+        live = []
+        for entry in entries:
+            if parse_time(entry["expires"]) > now:
+                live.append(entry)
+            else:
+                self._delete(
+                    _session_user(entry["kind"], entry["profile"], entry["serial"])
+                )
+        return live
 
     def clear_sessions(self, profile: str | None = None) -> int:
         """Delete cached sessions (of one profile, or all); returns how many."""

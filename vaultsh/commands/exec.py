@@ -21,6 +21,7 @@ STALE = (
     "AWS_DEFAULT_PROFILE",
     "AWS_SDK_LOAD_CONFIG",
     "AWS_VAULT",
+    "VAULTSH_DEPTH",
 )
 
 
