@@ -34,6 +34,10 @@ REQUIRED_BINARIES = {
 _FOREIGN_VARIABLES = ("DBUS_SESSION_BUS_ADDRESS", "GNOME_KEYRING_CONTROL")
 _MAX_SOCKET_PATH = 100
 _POLL_SECONDS = 0.02
+_LOCKED_REASON = (
+    "the login keyring was not unlocked in time; a keyring left under HOME "
+    "by an earlier run with another password stays locked"
+)
 
 
 class KeyringDaemonError(RuntimeError):
@@ -169,7 +173,8 @@ def _start_keyring(daemon: KeyringDaemon, password: str) -> None:
         stdout=subprocess.DEVNULL,
     )
     assert keyring.stdin is not None
-    with keyring.stdin:
+    # a daemon that died at once is reported by the wait that follows
+    with contextlib.suppress(BrokenPipeError), keyring.stdin:
         keyring.stdin.write(password.encode())
 
 
@@ -182,20 +187,25 @@ def _wait_until_unlocked(daemon: KeyringDaemon, deadline: float) -> None:
         if _is_unlocked(daemon.env["DBUS_SESSION_BUS_ADDRESS"]):
             return
         if time.monotonic() > deadline:
-            raise KeyringDaemonError(_failure(daemon, "no unlocked keyring in time"))
+            raise KeyringDaemonError(_failure(daemon, _LOCKED_REASON))
         time.sleep(_POLL_SECONDS)
 
 
 def _is_unlocked(address: str) -> bool:
-    import secretstorage
+    # asking for the name's owner, not for availability, keeps the bus from
+    # activating a second gnome-keyring through its service file
+    from jeepney.bus_messages import message_bus
     from jeepney.io.blocking import open_dbus_connection
+    from secretstorage import Collection
+    from secretstorage.exceptions import SecretStorageException
 
     try:
         with open_dbus_connection(bus=address) as connection:
-            if not secretstorage.check_service_availability(connection):
+            query = message_bus.NameHasOwner("org.freedesktop.secrets")
+            if not connection.send_and_get_reply(query).body[0]:
                 return False
-            return not secretstorage.Collection(connection).is_locked()
-    except (OSError, secretstorage.exceptions.SecretStorageException):
+            return not Collection(connection).is_locked()
+    except (OSError, SecretStorageException):
         return False
 
 
@@ -215,5 +225,3 @@ def _terminate(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    with contextlib.suppress(AttributeError):
-        del process.args

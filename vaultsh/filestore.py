@@ -2,7 +2,7 @@
 
 It is meant for headless machines without a desktop keyring. Select it with
 ``PYTHON_KEYRING_BACKEND=vaultsh.filestore.EncryptedFileKeyring`` or with
-``default-keyring`` in keyringrc.cfg; its low priority keeps keyring from
+``default-keyring`` in keyringrc.cfg; its negative priority keeps keyring from
 choosing it on its own.
 
 The file holds a header (magic, format version, scrypt parameters, salt), a
@@ -93,11 +93,11 @@ class _Header:
     @classmethod
     def parse(cls, blob: bytes, path: Path) -> _Header:
         """Read the header at the start of blob; raise KeyringError if unusable."""
+        if not blob.startswith(_MAGIC):
+            raise KeyringError(f"{path} is not a vaultsh file keyring")
         if len(blob) < _HEADER.size + _NONCE_SIZE + _TAG_SIZE:
             raise KeyringError(f"the vaultsh file keyring at {path} is truncated")
-        magic, version, log2_n, r, p, salt = _HEADER.unpack_from(blob)
-        if magic != _MAGIC:
-            raise KeyringError(f"{path} is not a vaultsh file keyring")
+        _, version, log2_n, r, p, salt = _HEADER.unpack_from(blob)
         if version != FORMAT_VERSION:
             raise KeyringError(
                 f"the vaultsh file keyring at {path} has format version {version}; "
@@ -110,7 +110,8 @@ class _Header:
     def check_cost(self, path: Path) -> None:
         """Refuse KDF parameters that would exhaust memory before the tag check."""
         memory = 128 * self.r * (1 << self.log2_n)
-        if not (1 <= self.p <= 16 and self.r >= 1 and memory <= _MAX_SCRYPT_MEMORY):
+        sane = self.log2_n >= 1 and self.r >= 1 and 1 <= self.p <= 16
+        if not sane or memory > _MAX_SCRYPT_MEMORY:
             raise KeyringError(
                 f"the vaultsh file keyring at {path} has unsupported kdf parameters"
             )
@@ -236,7 +237,9 @@ class EncryptedFileKeyring(KeyringBackend):
     def priority(cls) -> float:
         if fcntl is None:
             raise RuntimeError("the vaultsh file keyring needs fcntl (posix only)")
-        return 0.1
+        # below fail.Keyring's 0: keyring never picks this backend by itself and
+        # its chainer (backends above 0) never mixes it with a Secret Service
+        return -0.5
 
     def __init__(self) -> None:
         super().__init__()
@@ -356,5 +359,5 @@ class EncryptedFileKeyring(KeyringBackend):
         folder.chmod(0o700)
 
     def _os_failure(self, action: str, exc: OSError) -> str:
-        reason = exc.strerror or str(exc)
+        reason = (exc.strerror or str(exc)).lower()
         return f"cannot {action} the vaultsh file keyring at {self.file_path}: {reason}"
