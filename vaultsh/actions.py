@@ -30,6 +30,13 @@ def _note(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _is_terminal(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
 def _options(args: argparse.Namespace, environ: dict) -> Options:
     duration = getattr(args, "duration", None)
     return Options(
@@ -49,7 +56,8 @@ def _resolve(args: argparse.Namespace, environ: dict) -> tuple[Resolved, Vault]:
 
 
 def _guard_depth(environ: dict) -> None:
-    depth = int(environ.get(DEPTH_VARIABLE, "0") or 0)
+    raw = environ.get(DEPTH_VARIABLE, "0")
+    depth = int(raw) if raw.isdigit() else 0
     if depth >= 2:
         raise VaultshError(
             "vaultsh is calling itself in a loop through credential_process",
@@ -63,12 +71,13 @@ def do_add(args, environ) -> int:
         creds = add.from_environ(environ)
     else:
         creds = add.check_key(*_ask_key())
-    _out(add.add(Vault(), args.profile, creds))
+    config = config_mod.load(config_mod.config_path(environ))
+    _out(add.add(Vault(), args.profile, creds, config))
     return 0
 
 
 def _ask_key() -> tuple[str, str]:
-    if not os.isatty(sys.stdin.fileno()):
+    if not _is_terminal(sys.stdin):
         raise UsageError(
             "no terminal to read the key from",
             "run 'vaultsh add' in a terminal, or use --env",
@@ -90,7 +99,7 @@ def do_remove(args, environ) -> int:
 
 
 def _confirm(question: str) -> None:
-    if not os.isatty(sys.stdin.fileno()):
+    if not _is_terminal(sys.stdin):
         raise UsageError("no terminal to confirm on", "add --force to go ahead")
     if input(question).strip().lower() not in ("y", "yes"):
         raise UsageError("nothing was deleted")
@@ -121,7 +130,7 @@ def do_exec(args, environ) -> int:
 def do_export(args, environ) -> int:
     resolved, _ = _resolve(args, environ)
     creds = resolved.provider.retrieve()
-    if creds.session_token is None and os.isatty(sys.stdout.fileno()):
+    if creds.session_token is None and _is_terminal(sys.stdout):
         _note(
             "vaultsh: warning: this prints a long-term access key; rotate it if exposed"
         )
@@ -153,3 +162,26 @@ def do_demo(args, environ) -> int:
     from vaultsh.demo import run_demo
 
     return run_demo()
+
+
+def do_shell_init(args, environ) -> int:
+    from vaultsh.integration import init_script
+
+    sys.stdout.write(init_script(args.shell))
+    return 0
+
+
+def do_completion(args, environ) -> int:
+    from vaultsh.integration import completion_script
+
+    sys.stdout.write(completion_script(args.shell))
+    return 0
+
+
+def do_prompt(args, environ) -> int:
+    from vaultsh.integration import prompt_text
+
+    text = prompt_text(environ, args.format)
+    if text:
+        sys.stdout.write(text + "\n")
+    return 0

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterator
 
-from vaultsh.credentials import Credentials
+from vaultsh.credentials import Credentials, mask
 from vaultsh.errors import AwsError
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,14 @@ def calling(what: str) -> Iterator[None]:
         raise AwsError(f"{what}: {exc}") from exc
 
 
+_KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA|AGPA|ANPA)[A-Z0-9]{12,}\b")
+
+
+def mask_key_ids(text: str) -> str:
+    """`text` with every AWS key or principal id masked to its last four characters."""
+    return _KEY_ID.sub(lambda m: mask(m.group(0)), text)
+
+
 def error_code(exc: BaseException) -> str:
     """The AWS error code of a ClientError (or of the one behind an AwsError)."""
     cause = exc.__cause__ if isinstance(exc, AwsError) else exc
@@ -117,6 +126,7 @@ def _client_error(what: str, exc) -> AwsError:
     if not code and status == 403:
         code = "AccessDenied"
     message = (error.get("Message") or "").strip() or code or f"HTTP {status}"
+    message = mask_key_ids(message)
     if "signature expired" in message.lower():
         code = "RequestTimeTooSkewed"
     text = f"{what} failed: {code}: {message}" if code else f"{what}: {message}"

@@ -23,6 +23,9 @@ COMMANDS = {
     "clear": "delete cached sessions",
     "shell": "open the interactive shell on a profile (same as 'vaultsh PROFILE')",
     "demo": "open the shell on a local moto account seeded like the reference one",
+    "shell-init": "print the prompt segment script for zsh, bash or fish",
+    "completion": "print the TAB completion script for zsh, bash or fish",
+    "prompt": "print the prompt segment of the session in this environment",
 }
 
 
@@ -108,7 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="-- COMMAND",
         help="the command and its arguments (default: $SHELL)",
     )
+    _integration_args(made)
     return parser
+
+
+def _integration_args(made: dict[str, argparse.ArgumentParser]) -> None:
+    for name in ("shell-init", "completion"):
+        made[name].add_argument(
+            "shell", choices=("zsh", "bash", "fish"), help="the shell to print it for"
+        )
+    made["prompt"].add_argument(
+        "--format",
+        default="plain",
+        choices=("plain", "ansi", "zsh", "bash"),
+        help="plain text, or coloured for a terminal, zsh's or bash's prompt",
+    )
 
 
 def _normalise(argv: list[str]) -> list[str]:
@@ -157,8 +174,20 @@ def _error(message: str, hint: str | None = None) -> None:
     print(f"vaultsh: error: {text}", file=sys.stderr)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time of each record."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def _configure_logging(debug: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("vaultsh: debug: %(name)s: %(message)s"))
     log.handlers[:] = [handler]
     log.setLevel(logging.DEBUG if debug else logging.WARNING)

@@ -158,7 +158,8 @@ def load(path: Path | None = None) -> Config:
     except ConfigNotFound:
         return Config(path, {})
     except BotoCoreError as exc:
-        reason = str(exc).split(": ", 1)[-1]
+        cause = getattr(exc, "kwargs", {}).get("error") or exc
+        reason = " ".join(str(cause).split())
         raise ConfigError(
             f"cannot read {path}: {reason}", "fix the file and try again"
         ) from None

@@ -11,6 +11,7 @@ import logging
 import re
 import subprocess
 
+from vaultsh.children import run_for_output
 from vaultsh.errors import MfaError
 
 log = logging.getLogger(__name__)
@@ -34,14 +35,7 @@ def from_process(command: str, profile: str) -> str:
     """Run `mfa_process` through the shell and read the code it prints."""
     origin = f"mfa_process of profile {profile}"
     try:
-        done = subprocess.run(
-            command,
-            shell=True,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=PROCESS_TIMEOUT,
-        )
+        done = run_for_output(command, PROCESS_TIMEOUT, shell=True)
     except subprocess.TimeoutExpired:
         raise MfaError(
             f"{origin} gave no code within {PROCESS_TIMEOUT}s",

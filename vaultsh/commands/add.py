@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from vaultsh.config import Config
 from vaultsh.credentials import Credentials, mask
 from vaultsh.errors import UsageError
+from vaultsh.providers import built_on
 from vaultsh.vault import Vault
 
 _KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
@@ -40,10 +42,15 @@ def from_environ(env: Mapping[str, str]) -> Credentials:
     return check_key(key_id, secret)
 
 
-def add(vault: Vault, profile: str, creds: Credentials) -> str:
-    """Store the key, replacing any earlier one; returns a line for the user."""
+def add(vault: Vault, profile: str, creds: Credentials, config: Config) -> str:
+    """Store the key, replacing any earlier one; returns a line for the user.
+
+    Sessions made from an earlier key, for this profile and every profile
+    built on it, are dropped.
+    """
     replaced = profile in vault.key_profiles()
     vault.set_key(profile, creds)
-    vault.clear_sessions(profile)
+    for name in built_on(config, vault, profile):
+        vault.clear_sessions(name)
     verb = "replaced the key" if replaced else "stored key"
     return f"{verb} {mask(creds.access_key_id)} for profile {profile} in the keyring"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from vaultsh import aws
 from vaultsh.credentials import Credentials, mask
 from vaultsh.errors import AwsError, NoStoredKey, VaultError, VaultshError
-from vaultsh.providers import Options, chain_of, resolve
+from vaultsh.providers import Options, built_on, chain_of, resolve
 from vaultsh.vault import Vault
 
 #: IAM is eventually consistent: a new key can take seconds to be accepted
@@ -66,19 +66,8 @@ def plan(
         region=resolved.region,
         endpoint_profile=base.name if base.name in config else None,
         report=report,
-        sessions_of=_built_on(config, vault, base.name),
+        sessions_of=built_on(config, vault, base.name),
     )
-
-
-def _built_on(config, vault: Vault, base: str) -> list[str]:
-    names = [base]
-    for name in config.names:
-        try:
-            if chain_of(config, vault, name)[-1].name == base:
-                names.append(name)
-        except VaultshError:
-            continue
-    return sorted(set(names))
 
 
 def rotate(vault: Vault, job: Rotation) -> Credentials:
@@ -88,8 +77,7 @@ def rotate(vault: Vault, job: Rotation) -> Credentials:
         user = iam.get_user()["User"]["UserName"]
     job.report(f"rotating key {old_id} of IAM user {user} (profile {job.profile})")
 
-    with aws.calling(f"CreateAccessKey for {user}"):
-        created = iam.create_access_key(UserName=user)["AccessKey"]
+    created = _create(iam, user, old_id)
     new = Credentials(created["AccessKeyId"], created["SecretAccessKey"])
     new_id = mask(new.access_key_id)
     job.report(f"created new key {new_id}")
@@ -103,9 +91,20 @@ def rotate(vault: Vault, job: Rotation) -> Credentials:
     dropped = sum(vault.clear_sessions(name) for name in job.sessions_of)
     job.report(f"cleared {dropped} cached session(s) made with the old key")
 
-    _delete_old(job, new, user, old_id)
-    job.report(f"deleted old key {old_id}; rotation done")
+    job.report(_delete_old(job, new, user, old_id) + "; rotation done")
     return new
+
+
+def _create(iam, user: str, old_id: str) -> dict:
+    try:
+        with aws.calling(f"CreateAccessKey for {user}"):
+            return iam.create_access_key(UserName=user)["AccessKey"]
+    except AwsError as exc:
+        raise AwsError(
+            f"{exc.message}; nothing changed: the old key {old_id} is still "
+            "stored and active",
+            exc.hint,
+        ) from exc
 
 
 def _retry(job: Rotation, action: Callable[[], object]) -> object:
@@ -160,7 +159,7 @@ def _undo_create(iam, user: str, new: Credentials) -> None:
         pass
 
 
-def _delete_old(job: Rotation, new: Credentials, user: str, old_id: str) -> None:
+def _delete_old(job: Rotation, new: Credentials, user: str, old_id: str) -> str:
     iam = job.client("iam", new, job.region, job.endpoint_profile)
 
     def delete() -> None:
@@ -170,8 +169,11 @@ def _delete_old(job: Rotation, new: Credentials, user: str, old_id: str) -> None
     try:
         _retry(job, delete)
     except AwsError as exc:
+        if aws.error_code(exc) == "NoSuchEntity":
+            return f"old key {old_id} was already deleted"
         raise AwsError(
             f"{exc.message}; the new key {mask(new.access_key_id)} is stored and "
             f"works, but the old key {old_id} is still active in IAM",
             f"delete {old_id} in the IAM console or with 'aws iam delete-access-key'",
         ) from exc
+    return f"deleted old key {old_id}"

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 
 from vaultsh.config import CHAINED_ROLE_MAX, DEFAULT_DURATION, Config, Profile
-from vaultsh.errors import ConfigError, NoStoredKey, UsageError
+from vaultsh.errors import ConfigError, NoStoredKey, UsageError, VaultshError
 from vaultsh.mfa import MfaSource
 from vaultsh.providers.assume_role import AssumeRole
 from vaultsh.providers.base import Provider
@@ -88,6 +88,18 @@ def chain_of(config: Config, vault: Vault, name: str) -> list[Profile]:
     if name not in config and name in vault.key_profiles():
         return [Profile(name, {})]
     return config.chain(name)
+
+
+def built_on(config: Config, vault: Vault, base: str) -> list[str]:
+    """`base` and every profile whose source chain ends at it."""
+    names = {base}
+    for name in config.names:
+        try:
+            if chain_of(config, vault, name)[-1].name == base:
+                names.add(name)
+        except VaultshError:
+            continue
+    return sorted(names)
 
 
 def _base(vault: Vault, base: Profile) -> Provider:

@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 
+from vaultsh.children import run_for_output
 from vaultsh.credentials import Credentials, parse_time
 from vaultsh.errors import ConfigError, NoStoredKey
 
@@ -38,13 +39,7 @@ class CredentialProcess:
             )
         where = f"credential_process of profile {self.profile}"
         try:
-            done = subprocess.run(
-                shlex.split(self.command),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT,
-            )
+            done = run_for_output(shlex.split(self.command), TIMEOUT)
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{where} cannot run: {exc}") from None
         except subprocess.TimeoutExpired:

@@ -24,6 +24,11 @@ class SessionToken:
         params = {"DurationSeconds": self.call.duration}
         params.update(self.call.mfa_params())
         sts = self.call.client(self.source.retrieve())
-        log.debug("profile %s: GetSessionToken for %ss", self.profile, params)
+        log.debug(
+            "profile %s: GetSessionToken for %ss%s",
+            self.profile,
+            self.call.duration,
+            " with MFA" if "SerialNumber" in params else "",
+        )
         with aws.calling(f"GetSessionToken for profile {self.profile}"):
             return Credentials.from_sts(sts.get_session_token(**params))
