@@ -94,7 +94,8 @@ def do_remove(args, environ) -> int:
     vault = Vault()
     if not args.force:
         _confirm(f"Delete the key of profile {args.profile} from the keyring? [y/N] ")
-    _out(remove.remove(vault, args.profile))
+    config = config_mod.load(config_mod.config_path(environ))
+    _out(remove.remove(vault, args.profile, config))
     return 0
 
 
@@ -118,12 +119,14 @@ def do_list(args, environ) -> int:
 
 def do_exec(args, environ) -> int:
     exec.refuse_nested(environ)
-    argv = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    given = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    argv = exec.command_line(given, environ)
+    path = exec.find_command(argv[0], environ)
     resolved, _ = _resolve(args, environ)
     creds = resolved.provider.retrieve()
     env = exec.session_environ(environ, resolved.profile.name, creds, resolved.region)
     sys.stdout.flush()
-    exec.replace_process(exec.command_line(argv, environ), env)
+    exec.replace_process(path, argv, env)
     return 0
 
 

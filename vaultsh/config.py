@@ -9,6 +9,7 @@ another) and a few keys of its own for the shell: `vaultsh_bucket` and
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,9 @@ def load(path: Path | None = None) -> Config:
     except BotoCoreError as exc:
         cause = getattr(exc, "kwargs", {}).get("error") or exc
         reason = " ".join(str(cause).split())
+        reason = re.sub(
+            r"^While reading from '.*?' \[line\s*(\d+)\]:", r"line \1:", reason
+        )
         raise ConfigError(
             f"cannot read {path}: {reason}", "fix the file and try again"
         ) from None

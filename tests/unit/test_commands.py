@@ -101,21 +101,26 @@ def test_replacing_a_key_clears_the_sessions_made_from_it(write_config, vault):
     assert [e.profile for e in vault.sessions()] == ["other"]
 
 
-def test_remove_deletes_the_key_and_its_sessions(vault):
+def test_remove_deletes_the_key_and_the_sessions_made_from_it(write_config, vault):
+    loaded = write_config(
+        "[profile dev]\n"
+        "[profile site]\nsource_profile = dev\nrole_arn = arn:aws:iam::1:role/r\n"
+    )
     vault.set_key("dev", LONG_TERM)
     vault.set_session("sts.GetSessionToken", "dev", None, session_creds(1800))
+    vault.set_session("sts.AssumeRole", "site", None, session_creds(1800))
 
-    line = remove.remove(vault, "dev")
+    line = remove.remove(vault, "dev", loaded)
 
-    assert line == "deleted the key of profile dev and 1 cached session(s)"
+    assert line == "deleted the key of profile dev and 2 cached session(s)"
     assert vault.get_key("dev") is None
     assert vault.key_profiles() == {}
     assert vault.sessions() == []
 
 
-def test_remove_of_a_profile_without_key_says_so(vault):
+def test_remove_of_a_profile_without_key_says_so(write_config, vault):
     with pytest.raises(NoStoredKey, match="no key is stored for profile dev"):
-        remove.remove(vault, "dev")
+        remove.remove(vault, "dev", write_config("[profile dev]\n"))
 
 
 def test_clear_of_one_profile_and_of_all(vault):
@@ -324,7 +329,7 @@ def test_command_line_defaults_to_shell_then_bin_sh():
 
 def test_command_that_does_not_exist_fails_with_127(tmp_path):
     with pytest.raises(CommandFailed) as caught:
-        exec.replace_process(["no-such-command-here"], {"PATH": str(tmp_path)})
+        exec.find_command("no-such-command-here", {"PATH": str(tmp_path)})
 
     assert caught.value.exit_status == 127
     assert "command not found: no-such-command-here" in str(caught.value)

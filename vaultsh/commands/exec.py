@@ -59,13 +59,16 @@ def command_line(command: Sequence[str], environ: Mapping[str, str]) -> list[str
     return [environ.get("SHELL") or "/bin/sh"]
 
 
-def replace_process(argv: list[str], env: dict[str, str]) -> None:
-    """Become the command (its exit status is then ours); raises if it cannot start."""
-    path = shutil.which(argv[0], path=env.get("PATH"))
+def find_command(name: str, environ: Mapping[str, str]) -> str:
+    """The path of the program `name`; CommandFailed if there is none."""
+    path = shutil.which(name, path=environ.get("PATH"))
     if path is None:
-        raise CommandFailed(
-            f"command not found: {argv[0]}", "check its name and your PATH"
-        )
+        raise CommandFailed(f"command not found: {name}", "check its name and PATH")
+    return path
+
+
+def replace_process(path: str, argv: list[str], env: dict[str, str]) -> None:
+    """Become the command (its exit status is then ours); raises if it cannot start."""
     try:
         os.execve(path, argv, env)
     except OSError as exc:

@@ -1,0 +1,1 @@
+"""End-to-end tests: the installed vaultsh against a moto server."""
