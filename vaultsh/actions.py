@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import signal
 import sys
 
 from vaultsh import config as config_mod
@@ -20,6 +21,8 @@ from vaultsh.vault import Vault
 
 #: how deep credential_process may nest vaultsh calls before it is a loop
 DEPTH_VARIABLE = "VAULTSH_DEPTH"
+#: for crash tests: stop this process (SIGSTOP) after the named rotation step
+PAUSE_VARIABLE = "VAULTSH_ROTATE_PAUSE_AFTER"
 
 
 def _out(text: str) -> None:
@@ -41,7 +44,7 @@ def _options(args: argparse.Namespace, environ: dict) -> Options:
     duration = getattr(args, "duration", None)
     return Options(
         no_session=getattr(args, "no_session", False),
-        duration=config_mod.parse_duration(duration) if duration else None,
+        duration=None if duration is None else config_mod.parse_duration(duration),
         region=getattr(args, "region", None),
         mfa_token=getattr(args, "mfa_token", None),
         environ=environ,
@@ -52,7 +55,17 @@ def _resolve(args: argparse.Namespace, environ: dict) -> tuple[Resolved, Vault]:
     _guard_depth(environ)
     vault = Vault()
     config = config_mod.load(config_mod.config_path(environ))
-    return resolve(config, vault, args.profile, _options(args, environ)), vault
+    resolved = resolve(config, vault, args.profile, _options(args, environ))
+    _warn_pending_rotation(vault, resolved.chain[-1].name)
+    return resolved, vault
+
+
+def _warn_pending_rotation(vault: Vault, base: str) -> None:
+    if base in vault.pending_rotations():
+        _note(
+            f"vaultsh: warning: the rotation of the key of profile {base} was "
+            f"interrupted; run 'vaultsh rotate {base}' to finish it"
+        )
 
 
 def _guard_depth(environ: dict) -> None:
@@ -119,8 +132,7 @@ def do_list(args, environ) -> int:
 
 def do_exec(args, environ) -> int:
     exec.refuse_nested(environ)
-    given = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
-    argv = exec.command_line(given, environ)
+    argv = exec.command_line(args.cmd, environ)
     path = exec.find_command(argv[0], environ)
     resolved, _ = _resolve(args, environ)
     creds = resolved.provider.retrieve()
@@ -143,12 +155,44 @@ def do_export(args, environ) -> int:
 
 def do_rotate(args, environ) -> int:
     _guard_depth(environ)
+    pause = _pause_after(environ.get(PAUSE_VARIABLE))
     vault = Vault()
     config = config_mod.load(config_mod.config_path(environ))
     options = _options(args, environ)
     job = rotate.plan(config, vault, args.profile, options, _note)
+    job.other_key = args.delete_other_key
+    job.choose_other = _ask_other_key if _is_terminal(sys.stdin) else None
+    job.pause = pause
     rotate.rotate(vault, job)
     return 0
+
+
+def _ask_other_key(explanation: str) -> str | None:
+    """On a terminal: the id of the other key to delete, or None to stop."""
+    _note(f"vaultsh: {explanation}")
+    try:
+        answer = input("Id of the other key to delete (Enter to stop): ")
+    except EOFError:
+        return None
+    return answer.strip() or None
+
+
+def _pause_after(step: str | None):
+    """The pause hook of a rotation: SIGSTOP after `step`, for crash tests."""
+    if not step:
+        return rotate.no_pause
+    if step not in rotate.STEPS:
+        raise UsageError(
+            f"{PAUSE_VARIABLE}={step} names no rotation step",
+            f"use one of {', '.join(rotate.STEPS)}",
+        )
+
+    def pause(reached: str) -> None:
+        if reached == step:
+            _note(f"vaultsh: paused after rotation step {step} ({PAUSE_VARIABLE})")
+            os.kill(os.getpid(), signal.SIGSTOP)
+
+    return pause
 
 
 def do_shell(args, environ) -> int:
@@ -165,26 +209,3 @@ def do_demo(args, environ) -> int:
     from vaultsh.demo import run_demo
 
     return run_demo()
-
-
-def do_shell_init(args, environ) -> int:
-    from vaultsh.integration import init_script
-
-    sys.stdout.write(init_script(args.shell))
-    return 0
-
-
-def do_completion(args, environ) -> int:
-    from vaultsh.integration import completion_script
-
-    sys.stdout.write(completion_script(args.shell))
-    return 0
-
-
-def do_prompt(args, environ) -> int:
-    from vaultsh.integration import prompt_text
-
-    text = prompt_text(environ, args.format)
-    if text:
-        sys.stdout.write(text + "\n")
-    return 0

@@ -29,8 +29,14 @@ COMMANDS = {
 }
 
 
+#: commands that shells run on start-up or each prompt: they skip vaultsh.actions
+LIGHT_COMMANDS = ("shell-init", "completion", "prompt")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
+        if self.prog.endswith(" exec") and message.startswith("unrecognized"):
+            raise UsageError(message, "put -- before the command: exec PROFILE -- CMD")
         raise UsageError(message, f"see '{self.prog} --help'")
 
 
@@ -103,11 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="output format (default: env)",
     )
     _profile_arg(made["rotate"])
+    made["rotate"].add_argument(
+        "--delete-other-key",
+        metavar="KEYID",
+        help="first delete this other access key of the IAM user (never the "
+        "stored one), when it already has the two keys IAM allows",
+    )
     _profile_arg(made["shell"])
     _profile_arg(made["exec"])
     made["exec"].add_argument(
         "cmd",
-        nargs=argparse.REMAINDER,
+        nargs="*",
         metavar="-- COMMAND",
         help="the command and its arguments (default: $SHELL)",
     )
@@ -141,12 +153,29 @@ def _normalise(argv: list[str]) -> list[str]:
     return argv
 
 
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """Parse; for `exec`, everything after the first `--` is the command."""
+    words = [i for i, word in enumerate(argv) if not word.startswith("-")]
+    start = words[0] if words else len(argv)
+    if argv[start : start + 1] != ["exec"] or "--" not in argv[start:]:
+        return build_parser().parse_args(argv)
+    cut = argv.index("--", start)
+    args = build_parser().parse_args(argv[:cut])
+    if args.cmd:
+        raise UsageError(
+            f"unexpected {' '.join(args.cmd)!r} before --",
+            "write vaultsh exec PROFILE [flags] -- COMMAND [ARGS...]",
+        )
+    args.cmd = argv[cut + 1 :]
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args_list[: _dash_index(args_list)]
     _configure_logging(debug)
     try:
-        args = build_parser().parse_args(_normalise(args_list))
+        args = _parse(_normalise(args_list))
         return _dispatch(args)
     except VaultshError as exc:
         log.debug("failed", exc_info=debug)
@@ -195,13 +224,15 @@ def _configure_logging(debug: bool) -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from vaultsh import actions
-
     if not args.command:
         build_parser().print_usage(sys.stderr)
         raise UsageError(
             "no command or profile given",
             "try 'vaultsh PROFILE', 'vaultsh --help' or 'vaultsh demo'",
         )
-    handler = getattr(actions, "do_" + args.command.replace("-", "_"))
+    if args.command in LIGHT_COMMANDS:
+        from vaultsh.integration import actions as module
+    else:
+        from vaultsh import actions as module
+    handler = getattr(module, "do_" + args.command.replace("-", "_"))
     return handler(args, dict(os.environ))
