@@ -125,8 +125,8 @@ function __vaultsh_spec --no-scope-shadowing
             set valued --duration --region --mfa-token --format
             set positionals profile
         case rotate
-            set flags -h --help --debug --no-session --duration --region --mfa-token
-            set valued --duration --region --mfa-token
+            set flags -h --help --debug --no-session --duration --region --mfa-token --delete-other-key
+            set valued --duration --region --mfa-token --delete-other-key
             set positionals profile
         case clear
             set flags -h --help --debug
@@ -170,7 +170,7 @@ function __vaultsh_flags --description 'vaultsh: the flags of a command'
         case export
             printf '%s\t%s\n' -h 'show this help message and exit' --help 'show this help message and exit' --debug 'log each decision to stderr' --no-session 'use the stored long-term key, without GetSessionToken' --duration 'session length: 3600, 1h, 15m' --region 'AWS region to use' --mfa-token 'the current six-digit MFA code' --format 'output format (default: env)'
         case rotate
-            printf '%s\t%s\n' -h 'show this help message and exit' --help 'show this help message and exit' --debug 'log each decision to stderr' --no-session 'use the stored long-term key, without GetSessionToken' --duration 'session length: 3600, 1h, 15m' --region 'AWS region to use' --mfa-token 'the current six-digit MFA code'
+            printf '%s\t%s\n' -h 'show this help message and exit' --help 'show this help message and exit' --debug 'log each decision to stderr' --no-session 'use the stored long-term key, without GetSessionToken' --duration 'session length: 3600, 1h, 15m' --region 'AWS region to use' --mfa-token 'the current six-digit MFA code' --delete-other-key 'first delete this other access key of the IAM user (never the stored one), when it already has the two keys IAM allows'
         case clear
             printf '%s\t%s\n' -h 'show this help message and exit' --help 'show this help message and exit' --debug 'log each decision to stderr'
         case shell

@@ -367,6 +367,95 @@ def test_tab_after_exec_profile_completes_command_names(shell):
     pane.wait_for("static.example.com -- tmux")
 
 
+# bash: word breaks as bash-completion and users set them ------------------------
+
+BASH_COMPLETION = Path("/usr/share/bash-completion/bash_completion")
+LAZY_COMPLETION = ".local/share/bash-completion/completions/vaultsh"
+AT_CONFIG = ODD_CONFIG + "\n[profile me@corp]\n\n[profile me@home]\n"
+#: how completion is loaded -> the lines of ~/.bashrc that do it
+BASH_LOADERS = {
+    "alone": 'eval "$(vaultsh completion bash)"',
+    "after-bash-completion": f"source {BASH_COMPLETION}\n"
+    'eval "$(vaultsh completion bash)"',
+    # bash-completion sources ~/.local/share/bash-completion/completions/vaultsh
+    # on the first TAB after `vaultsh`
+    "lazily-by-bash-completion": f"source {BASH_COMPLETION}",
+}
+#: a word-break setting -> the command that makes it
+WORD_BREAKS = {
+    "as-loaded": "true",
+    "hostcomplete-on": "shopt -s hostcomplete",
+    "hostcomplete-off": "shopt -u hostcomplete",
+    # @ breaks words but readline no longer keeps it in the replaced text
+    # (COMP_WORDBREAKS+=@ would leave only @: bash appends to an empty value)
+    "at-breaks-with-hostcomplete-off": "shopt -u hostcomplete; "
+    "COMP_WORDBREAKS=$COMP_WORDBREAKS@",
+    "neither-at-nor-colon-breaks": "COMP_WORDBREAKS=${COMP_WORDBREAKS//[:@]/}",
+}
+
+
+@pytest.fixture(params=BASH_LOADERS)
+def bash_loader(request: pytest.FixtureRequest) -> str:
+    if request.param != "alone" and not BASH_COMPLETION.exists():
+        pytest.fail(
+            f"{BASH_COMPLETION} is missing; install the package bash-completion"
+        )
+    return request.param
+
+
+@pytest.mark.parametrize("breaks", WORD_BREAKS)
+def test_bash_tab_keeps_profile_names_with_at_and_colon_under_any_word_breaks(
+    bash_loader, breaks, tmp_path
+):
+    """A new user's report: with Debian's bash-completion loaded (it turns
+    hostcomplete off, so @ no longer splits words) `vaultsh exec me@c<TAB>` gave
+    `vaultsh exec @corp` and `me@<TAB>` gave `@`.
+    """
+    home, env = user_home(tmp_path, AT_CONFIG)
+    lazy = home / LAZY_COMPLETION
+    lazy.parent.mkdir(parents=True)
+    lazy.write_text(helpers.assert_ok(helpers.run("completion", "bash")).stdout)
+    (home / ".bashrc").write_text(
+        "PS1='bash> '\n"
+        f"{BASH_LOADERS[bash_loader]}\n"
+        'eval "$(vaultsh shell-init bash)"\n'
+        "vaultsh_prompt_add\n"
+    )
+    pane = start_shell("bash", env)
+    try:
+        # typed, not in ~/.bashrc: readline puts @ back in or takes it out of
+        # COMP_WORDBREAKS to match hostcomplete when it starts
+        run_line(pane, WORD_BREAKS[breaks])
+        for typed, completed in [
+            ("me@c", "me@corp "),
+            ("ops@exa", "ops@example.com "),
+            ("arn:aws:iam::123456789012:ro", "arn:aws:iam::123456789012:role/ci "),
+            ("'me@h", "'me@home' "),
+            ("--region us-east-1 me@c", "--region us-east-1 me@corp "),
+        ]:
+            complete(pane, f"vaultsh exec {typed}")
+            pane.wait_for(command_line("bash", f"vaultsh exec {completed}"))
+        # two names share `me@`: TAB stops there, the next TABs list both
+        complete(pane, "vaultsh exec me")
+        pane.wait_for(command_line("bash", "vaultsh exec me@"))
+        pane.press("Tab", "Tab")
+        pane.wait_for(
+            command_line("bash", "vaultsh exec me@", after=r"corp +\S*home\n")
+        )
+        complete(pane, "vaultsh exec me@c")
+        pane.wait_for(command_line("bash", "vaultsh exec me@corp "))
+        run_with_printf(pane)
+        pane.wait_for("<vaultsh>\n<exec>\n<me@corp>")
+    finally:
+        pane.close()
+
+
+def command_line(shell: str, text: str, after: str = "^") -> re.Pattern[str]:
+    """A command line holding exactly `text` (trailing spaces aside), after `after`."""
+    line = f"{re.escape(READY[shell])} {re.escape(text.rstrip())} *$"
+    return re.compile(f"(?m){after}{line}")
+
+
 # the prompt segment -----------------------------------------------------------
 
 
@@ -476,6 +565,65 @@ def test_prompt_shows_nothing_outside_a_session(shell):
     leave_session(pane, name)
     run_line(pane, "echo outside")
     pane.wait_for(re.compile(rf"(?m)^outside\n{re.escape(READY[name])}"))
+
+
+#: each shell's rc file, as a path from HOME
+RC_FILE = {"zsh": ".zshrc", "bash": ".bashrc", "fish": ".config/fish/config.fish"}
+#: prints `unloaded` once vaultsh_unload has removed the segment's functions
+UNLOADED = {
+    "zsh": "whence vaultsh_prompt_add >/dev/null || echo unloaded",
+    "bash": "type vaultsh_prompt_add >/dev/null 2>&1 || echo unloaded",
+    "fish": "functions -q vaultsh_prompt_add; or echo unloaded",
+}
+
+
+@pytest.mark.parametrize("name", SHELLS)
+def test_sourcing_the_rc_file_again_leaves_one_segment(name, tmp_path):
+    """A new user's report: in fish, `source ~/.config/fish/config.fish` a
+    second time removed the segment for good; vaultsh_unload afterwards must
+    still leave the user's own prompt.
+    """
+    _, env = user_home(tmp_path, ODD_CONFIG)
+    pane = start_shell(name, env)
+    try:
+        for _ in range(2):
+            run_line(pane, f"source ~/{RC_FILE[name]}")
+        show_segment(pane, name, "p", rfc3339(695, zulu=True))
+        pane.wait_for(prompt_with(name, "p 11m"))
+        run_line(pane, "vaultsh_unload")
+        run_line(pane, UNLOADED[name])
+        pane.wait_for(re.compile(rf"(?m)^unloaded\n{re.escape(READY[name])}"))
+    finally:
+        pane.close()
+
+
+#: a prompt that shows $VAULTSH_SEGMENT, with no vaultsh_prompt_add
+SEGMENT_IN_PROMPT = {
+    "zsh": "setopt prompt_subst\nPROMPT='[${VAULTSH_SEGMENT}] zsh> '\n",
+    "bash": "PS1='[${VAULTSH_SEGMENT}] bash> '\n",
+    "fish": "set -g fish_greeting ''\n"
+    "function fish_prompt\n    printf '[%s] fish> ' \"$VAULTSH_SEGMENT\"\nend\n",
+}
+
+
+@pytest.mark.parametrize("name", SHELLS)
+def test_shell_init_alone_sets_the_segment_variable_before_each_prompt(name, tmp_path):
+    """In fish too, VAULTSH_SEGMENT is filled without vaultsh_prompt_add."""
+    home, env = user_home(tmp_path, ODD_CONFIG)
+    init = (
+        f"vaultsh shell-init {name} | source"
+        if name == "fish"
+        else (f'eval "$(vaultsh shell-init {name})"')
+    )
+    (home / RC_FILE[name]).write_text(SEGMENT_IN_PROMPT[name] + init + "\n")
+    pane = start_shell(name, env)
+    try:
+        show_segment(pane, name, "p", rfc3339(695, zulu=True))
+        pane.wait_for(f"[p 11m] {READY[name]}")
+        leave_session(pane, name)
+        pane.wait_for(re.compile(rf"(?m)^\[\] {re.escape(READY[name])}"))
+    finally:
+        pane.close()
 
 
 def test_prompt_segment_inside_vaultsh_exec_against_moto(home, stored_key, shell):

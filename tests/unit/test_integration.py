@@ -321,3 +321,37 @@ def test_shell_profile_readers_follow_a_tilde_in_aws_config_file(name, tmp_path)
     env = {"AWS_CONFIG_FILE": "~/aws/config", "HOME": str(tmp_path)}
     got = run_shell(name, READERS[name].format(script=script), [], env)
     assert got == ["from.tilde"]
+
+
+#: bash setting, the word before the cursor -> the reply, which readline puts in
+#: place of the text after the last word break (keeping @ while hostcomplete is on)
+WORD_BREAK_REPLIES = [
+    ("true", "me@c", "@corp"),
+    ("shopt -u hostcomplete", "me@c", "me@corp"),
+    ("shopt -u hostcomplete; COMP_WORDBREAKS=$COMP_WORDBREAKS@", "me@c", "corp"),
+    ("COMP_WORDBREAKS=${COMP_WORDBREAKS//@/}", "me@c", "me@corp"),
+    ("true", "arn:aws:iam::1:ro", "role/ci"),
+    (
+        "COMP_WORDBREAKS=${COMP_WORDBREAKS//:/}",
+        "arn:aws:iam::1:ro",
+        "arn:aws:iam::1:role/ci",
+    ),
+]
+
+
+@pytest.mark.parametrize(("setting", "word", "reply"), WORD_BREAK_REPLIES)
+def test_bash_completion_replies_with_what_readline_replaces(
+    setting, word, reply, tmp_path
+):
+    """bash-completion turns hostcomplete off; then @ does not break words."""
+    config = tmp_path / "config"
+    config.write_text("[profile me@corp]\n[profile arn:aws:iam::1:role/ci]\n")
+    script = tmp_path / "completion.bash"
+    script.write_text(completion_script("bash"))
+    line = f"vaultsh exec {word}"
+    code = (
+        f"source {script}; {setting}; COMP_LINE='{line}' COMP_POINT={len(line)}; "
+        '_vaultsh; printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    got = run_shell("bash", code, [], {"AWS_CONFIG_FILE": str(config)})
+    assert got == [reply]

@@ -150,10 +150,14 @@ COMPLETION_HEAD = r"""# bash completion for vaultsh, made by `vaultsh completion
 # Splits the line up to the cursor as bash will run it. Sets the caller's
 # words (unquoted, before the current one), starts (their offsets), cur (the
 # current word, unquoted), keep (the start of cur that readline leaves in
-# place: up to an open quote or the last word-break character such as : or @)
-# and quote (the quote left open, if any).
+# place: up to an open quote or the last character of COMP_WORDBREAKS, such as
+# : or @) and quote (the quote left open, if any).
 _vaultsh_split() {
-  local line=$1 c next word= inword= keepat=0 i
+  local line=$1 c next word= inword= keepat=0 i kept='$'
+  # readline's "special prefixes": word breaks that stay in the replaced text;
+  # @ is one only while hostcomplete is on (bash-completion turns it off, and
+  # with it takes @ out of COMP_WORDBREAKS)
+  shopt -q hostcomplete && kept+=@
   words=() starts=() cur= keep= quote=
   for (( i = 0; i < ${#line}; i++ )); do
     c=${line:i:1}
@@ -186,11 +190,10 @@ _vaultsh_split() {
       '\') word+=${line:i+1:1}; (( i++ )) ;;
       *)
         word+=$c
-        # readline replaces from after a break character, but from @ and $ on
-        if [[ $c == [@$] ]]; then
-          keepat=$(( ${#word} - 1 ))
-        elif [[ $COMP_WORDBREAKS == *"$c"* ]]; then
+        # readline replaces what follows the last word break before the cursor
+        if [[ $COMP_WORDBREAKS == *"$c"* ]]; then
           keepat=${#word}
+          [[ $kept == *"$c"* ]] && (( keepat-- ))
         fi ;;
     esac
   done
