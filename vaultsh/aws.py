@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 from collections.abc import Iterator
 
+from vaultsh.config import env_seconds
 from vaultsh.credentials import Credentials, mask
-from vaultsh.errors import AwsError
+from vaultsh.errors import AwsError, ConfigError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_REGION = "us-east-1"
+TIMEOUT_VARIABLE = "VAULTSH_AWS_TIMEOUT"
+MFA_FAILED_HINT = (
+    "AWS did not accept the MFA code: it was wrong, already used, or not from "
+    "the device mfa_serial names; wait for the next code and try again"
+)
 
 _HINTS = {
     "AccessDenied": "the policy does not allow this; ask for the permission or "
@@ -29,7 +36,8 @@ _HINTS = {
     "store the right one with 'vaultsh add'",
     "ExpiredToken": "the session has expired; run 'vaultsh clear' and try again",
     "RequestExpired": "check the computer's clock",
-    "RequestTimeTooSkewed": "the computer's clock is off; set it right",
+    "RequestTimeTooSkewed": "the computer's clock is more than 15 minutes off; "
+    "set it right (for example with NTP) and try again",
     "InvalidAccessKeyId": "AWS does not know this access key",
     "NoSuchBucket": "check the bucket name (vaultsh_bucket in the profile)",
     "NoSuchKey": "check the key with 's3 ls'",
@@ -45,22 +53,39 @@ def client(
     region: str | None = None,
     profile: str | None = None,
 ):
-    """A boto3 client signed with `creds`; `profile` lends endpoint settings."""
-    import botocore.config
+    """A boto3 client signed with `creds`; `profile` lends endpoint settings.
+
+    Attempts follow AWS_MAX_ATTEMPTS or the profile's max_attempts (default 3);
+    VAULTSH_AWS_TIMEOUT sets the connect and read timeouts (default 10s, 30s).
+    A bad endpoint or region is a ConfigError.
+    """
+    import botocore.exceptions
 
     session = _session(profile)
-    config = botocore.config.Config(
-        retries={"max_attempts": 3, "mode": "standard"},
-        connect_timeout=10,
-        read_timeout=30,
-    )
-    return session.client(
-        service,
-        region_name=region or session.region_name or DEFAULT_REGION,
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        config=config,
+    try:
+        return session.client(
+            service,
+            region_name=region or session.region_name or DEFAULT_REGION,
+            aws_access_key_id=creds.access_key_id,
+            aws_secret_access_key=creds.secret_access_key,
+            aws_session_token=creds.session_token,
+            config=_client_config(),
+        )
+    except (botocore.exceptions.BotoCoreError, ValueError) as exc:
+        raise ConfigError(
+            f"cannot make an AWS {service} client: {one_line(str(exc))}",
+            "check region, AWS_ENDPOINT_URL and endpoint_url",
+        ) from None
+
+
+def _client_config():
+    import botocore.config
+
+    connect, read = 10.0, 30.0
+    if os.environ.get(TIMEOUT_VARIABLE):
+        connect = read = env_seconds(TIMEOUT_VARIABLE, read)
+    return botocore.config.Config(
+        retries={"mode": "standard"}, connect_timeout=connect, read_timeout=read
     )
 
 
@@ -92,16 +117,27 @@ def calling(what: str) -> Iterator[None]:
         ) from exc
     except (bx.ReadTimeoutError, bx.ConnectTimeoutError) as exc:
         raise AwsError(
-            f"{what}: AWS did not answer in time",
-            "check the network and try again",
+            f"{what}: {exc.kwargs.get('endpoint_url', 'AWS')} did not answer in time",
+            f"check the network and try again ({TIMEOUT_VARIABLE} sets the wait)",
         ) from exc
     except bx.NoRegionError as exc:
         raise AwsError(f"{what}: no region", "set region in the profile") from exc
-    except bx.ParamValidationError as exc:
-        detail = str(exc).replace("\n", " ")
-        raise AwsError(f"{what}: {detail}") from exc
+    except bx.NoCredentialsError as exc:
+        raise AwsError(f"{what}: no credentials") from exc
     except bx.BotoCoreError as exc:
-        raise AwsError(f"{what}: {exc}") from exc
+        raise AwsError(f"{what}: {one_line(str(exc))}") from exc
+    except (KeyError, TypeError) as exc:
+        # a server that parses as XML but is not AWS: a proxy, a captive portal
+        raise AwsError(
+            f"{what}: the answer is not what AWS sends",
+            "check AWS_ENDPOINT_URL / endpoint_url and the network",
+        ) from exc
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """`text` on one line, key ids masked, cut to about `limit` characters."""
+    flat = mask_key_ids(" ".join(text.split()))
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 _KEY_ID = re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA|AGPA|ANPA)[A-Z0-9]{12,}\b")
@@ -113,10 +149,14 @@ def mask_key_ids(text: str) -> str:
 
 
 def error_code(exc: BaseException) -> str:
-    """The AWS error code of a ClientError (or of the one behind an AwsError)."""
-    cause = exc.__cause__ if isinstance(exc, AwsError) else exc
-    response = getattr(cause, "response", None) or {}
-    return response.get("Error", {}).get("Code", "") or ""
+    """The AWS error code behind `exc`, found along its chain of causes."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict):
+            return response.get("Error", {}).get("Code", "") or ""
+        seen = seen.__cause__
+    return ""
 
 
 def _client_error(what: str, exc) -> AwsError:
@@ -125,9 +165,24 @@ def _client_error(what: str, exc) -> AwsError:
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     if not code and status == 403:
         code = "AccessDenied"
-    message = (error.get("Message") or "").strip() or code or f"HTTP {status}"
-    message = mask_key_ids(message)
-    if "signature expired" in message.lower():
-        code = "RequestTimeTooSkewed"
+    message = one_line(error.get("Message") or "").rstrip(".")
+    message = message or code or f"HTTP {status}"
     text = f"{what} failed: {code}: {message}" if code else f"{what}: {message}"
-    return AwsError(text, _HINTS.get(code))
+    return AwsError(text, _hint(code, message))
+
+
+def _hint(code: str, message: str) -> str | None:
+    """What to do about an AWS error, from its code and, where needed, its text."""
+    lowered = message.lower()
+    if "signature expired" in lowered:
+        return _HINTS["RequestTimeTooSkewed"]
+    if "multifactorauthentication" in lowered:
+        return MFA_FAILED_HINT
+    if "maxsessionduration" in lowered:
+        return (
+            "ask for less with --duration or duration_seconds, or raise the "
+            "role's maximum session duration in IAM"
+        )
+    if "session credentials" in lowered and "getsessiontoken" in lowered:
+        return "store the IAM user's long-term key (AKIA...) with 'vaultsh add'"
+    return _HINTS.get(code)

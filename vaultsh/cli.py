@@ -179,11 +179,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except VaultshError as exc:
         log.debug("failed", exc_info=debug)
-        _error(str(exc))
+        _error(str(exc), _did_you_mean(args_list))
         return exc.exit_status
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
+    except OSError as exc:
+        log.debug("failed", exc_info=debug)
+        where = f": {exc.filename}" if exc.filename else ""
+        _error(f"{exc.strerror or exc}{where}", "free the resource and try again")
+        return 74
     except Exception as exc:  # the last line of defence: one line, no traceback
         if debug:
             log.exception("unexpected error")
@@ -192,6 +197,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             "run again with --debug and report it",
         )
         return 70
+
+
+def _did_you_mean(argv: list[str]) -> str | None:
+    """A hint when the first word, taken as a profile, looks like a command."""
+    import difflib
+
+    words = [w for w in argv[: _dash_index(argv)] if not w.startswith("-")]
+    if not words or words[0] in COMMANDS:
+        return None
+    close = difflib.get_close_matches(words[0], list(COMMANDS), n=1, cutoff=0.75)
+    return f"did you mean 'vaultsh {close[0]}'?" if close else None
 
 
 def _dash_index(argv: list[str]) -> int:
@@ -215,9 +231,18 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
+class _Formatter(logging.Formatter):
+    """Warnings are plain `vaultsh: warning:` lines; the rest name their module."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno == logging.WARNING:
+            return f"vaultsh: warning: {record.getMessage()}"
+        return super().format(record)
+
+
 def _configure_logging(debug: bool) -> None:
     handler = _StderrHandler()
-    handler.setFormatter(logging.Formatter("vaultsh: debug: %(name)s: %(message)s"))
+    handler.setFormatter(_Formatter("vaultsh: debug: %(name)s: %(message)s"))
     log.handlers[:] = [handler]
     log.setLevel(logging.DEBUG if debug else logging.WARNING)
     log.propagate = False

@@ -8,6 +8,7 @@ another) and a few keys of its own for the shell: `vaultsh_bucket` and
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from collections.abc import Mapping
@@ -154,22 +155,42 @@ def load(path: Path | None = None) -> Config:
     from botocore.exceptions import BotoCoreError, ConfigNotFound
 
     path = path or config_path()
+    if path.is_dir():
+        raise ConfigError(
+            f"cannot read {path}: it is a folder", "point AWS_CONFIG_FILE at a file"
+        )
     try:
         parsed = load_config(str(path))
     except ConfigNotFound:
         return Config(path, {})
     except BotoCoreError as exc:
         cause = getattr(exc, "kwargs", {}).get("error") or exc
-        reason = " ".join(str(cause).split())
-        reason = re.sub(
-            r"^While reading from '.*?' \[line\s*(\d+)\]:", r"line \1:", reason
-        )
         raise ConfigError(
-            f"cannot read {path}: {reason}", "fix the file and try again"
+            f"cannot read {path}: {_parse_failure(cause)}", "fix the file and try again"
         ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     return Config(path, parsed.get("profiles", {}))
+
+
+def _parse_failure(cause: object) -> str:
+    """Why configparser refused the file, on one line and without its path."""
+    import configparser
+
+    if isinstance(cause, configparser.MissingSectionHeaderError):
+        line = cause.line.strip()
+        return f"line {cause.lineno}: {line!r} comes before any [section] header"
+    if isinstance(cause, configparser.ParsingError):
+        lineno, shown = cause.errors[0]
+        try:
+            line = str(ast.literal_eval(shown)).strip()
+        except (ValueError, SyntaxError):
+            line = shown
+        return f"line {lineno}: cannot parse {line!r}"
+    if isinstance(cause, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {cause.start})"
+    reason = " ".join(str(cause).split())
+    return re.sub(r"^While reading from '.*?' \[line\s*(\d+)\]:", r"line \1:", reason)
 
 
 _UNITS = {"h": 3600, "m": 60, "s": 1}
@@ -196,6 +217,21 @@ def parse_duration(text: str) -> int:
             "use seconds or units h, m, s, for example 1h or 15m",
         )
     return total
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment variable `name`."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        seconds = float(raw) if raw else default
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(
+            f"{name}={raw} is not a number of seconds",
+            "set it to a positive number, or unset it",
+        )
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

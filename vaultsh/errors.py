@@ -57,3 +57,9 @@ class CommandFailed(VaultshError):
     """A child command could not be started."""
 
     exit_status = 127
+
+
+class Interrupted(VaultshError):
+    """The user stopped a command (Ctrl-C) in a state worth describing."""
+
+    exit_status = 130

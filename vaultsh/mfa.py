@@ -11,12 +11,11 @@ import logging
 import re
 import subprocess
 
-from vaultsh.children import run_for_output
+from vaultsh.children import process_timeout, run_for_output
 from vaultsh.errors import MfaError
 
 log = logging.getLogger(__name__)
 
-PROCESS_TIMEOUT = 60
 _CODE = re.compile(r"^\d{6}$")
 
 
@@ -34,16 +33,21 @@ def check_code(code: str, origin: str) -> str:
 def from_process(command: str, profile: str) -> str:
     """Run `mfa_process` through the shell and read the code it prints."""
     origin = f"mfa_process of profile {profile}"
+    timeout = process_timeout()
     try:
-        done = run_for_output(command, PROCESS_TIMEOUT, shell=True)
+        done = run_for_output(command, timeout, shell=True)
     except subprocess.TimeoutExpired:
         raise MfaError(
-            f"{origin} gave no code within {PROCESS_TIMEOUT}s",
+            f"{origin} gave no code within {timeout:g}s",
             "check the command, or pass --mfa-token",
         ) from None
+    except OSError as exc:
+        raise MfaError(f"{origin} cannot run: {exc.strerror}") from None
     if done.returncode != 0:
+        why = {126: " (cannot be run)", 127: " (command not found)"}
         raise MfaError(
-            f"{origin} failed with exit status {done.returncode}",
+            f"{origin} failed with exit status {done.returncode}"
+            + why.get(done.returncode, ""),
             "run it by hand to see why, or pass --mfa-token",
         )
     lines = done.stdout.strip().splitlines()

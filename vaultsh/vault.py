@@ -3,8 +3,9 @@
 Every item lives under the keyring service `vaultsh`:
 - `key:PROFILE` holds a profile's long-term access key;
 - `session:["KIND","PROFILE","SERIAL"]` holds one cached STS session;
-- `index` lists which keys and sessions exist, with each session's expiry,
-  so that `list` and the prompt never need to read a secret.
+- `rotation:PROFILE` records a key rotation under way (see commands.rotate);
+- `index` lists which keys, sessions and rotations exist, with each session's
+  expiry, so that `list` and the prompt never need to read a secret.
 The backend is whatever keyring picks: PYTHON_KEYRING_BACKEND, keyringrc.cfg,
 or its own detection.
 """
@@ -16,11 +17,13 @@ import fcntl
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from vaultsh.config import env_seconds
 from vaultsh.credentials import Credentials, mask, parse_time, rfc3339, utcnow
 from vaultsh.errors import VaultError
 
@@ -28,6 +31,8 @@ log = logging.getLogger(__name__)
 
 SERVICE = "vaultsh"
 INDEX = "index"
+LOCK_TIMEOUT_VARIABLE = "VAULTSH_LOCK_TIMEOUT"
+LOCK_WAIT = 120.0
 NO_BACKEND_HINT = (
     "start a Secret Service (gnome-keyring) or use the encrypted file: "
     "PYTHON_KEYRING_BACKEND=vaultsh.filestore.EncryptedFileKeyring"
@@ -48,23 +53,98 @@ class SessionEntry:
 
 
 def state_dir() -> Path:
-    """Where vaultsh keeps lock files: $XDG_STATE_HOME/vaultsh."""
-    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    """Where vaultsh keeps lock files and history: $XDG_STATE_HOME/vaultsh.
+
+    An XDG_STATE_HOME that is not an absolute path is ignored, as the XDG
+    specification asks; the default is ~/.local/state.
+    """
+    base = os.environ.get("XDG_STATE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.expanduser("~/.local/state")
     path = Path(base) / "vaultsh"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise VaultError(
+            f"cannot make the folder {path}: {(exc.strerror or str(exc)).lower()}",
+            "point XDG_STATE_HOME at a folder you can write to",
+        ) from None
     return path
 
 
-@contextlib.contextmanager
-def file_lock(name: str) -> Iterator[None]:
-    """An exclusive lock between vaultsh processes, released on exit or death."""
+def _open_lock(name: str) -> int:
     path = state_dir() / f"{name}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise VaultError(
+            f"cannot open the lock file {path}: {(exc.strerror or str(exc)).lower()}",
+            "check the folder's permissions (XDG_STATE_HOME)",
+        ) from None
+
+
+def lock_wait() -> float:
+    """How long to wait for a lock: VAULTSH_LOCK_TIMEOUT seconds, else 120."""
+    return env_seconds(LOCK_TIMEOUT_VARIABLE, LOCK_WAIT)
+
+
+@contextlib.contextmanager
+def file_lock(name: str, what: str | None = None) -> Iterator[None]:
+    """An exclusive lock between vaultsh processes, released on exit or death.
+
+    The kernel drops the lock of a process that dies, so a killed holder never
+    blocks anyone; a holder that hangs makes others give up after lock_wait()
+    seconds with a VaultError naming its process id.
+    """
+    fd = _open_lock(name)
+    try:
+        _acquire(fd, what or name)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def try_lock(name: str) -> Iterator[bool]:
+    """Like file_lock, but yields False at once when another process holds it."""
+    fd = _open_lock(name)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def _acquire(fd: int, what: str) -> None:
+    wait = lock_wait()
+    deadline = time.monotonic() + wait
+    delay = 0.01
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        if time.monotonic() >= deadline:
+            raise VaultError(
+                f"waited {wait:g}s for vaultsh process {_holder(fd)}, which holds "
+                f"the lock on {what}",
+                "end that process or let it finish, then try again",
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+def _holder(fd: int) -> str:
+    """The process id the lock file names, or `?`."""
+    text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+    return text if text.isdigit() else "?"
 
 
 def _session_user(kind: str, profile: str, serial: str | None) -> str:
@@ -74,8 +154,9 @@ def _session_user(kind: str, profile: str, serial: str | None) -> str:
 class Vault:
     """Keys and sessions in a keyring backend; all keyring errors become VaultError."""
 
-    def __init__(self, backend=None) -> None:
+    def __init__(self, backend=None, service: str = SERVICE) -> None:
         self._backend = backend
+        self.service = service
 
     @property
     def backend(self):
@@ -92,18 +173,18 @@ class Vault:
 
     def _get(self, user: str) -> str | None:
         with _translated("read from"):
-            return self.backend.get_password(SERVICE, user)
+            return self.backend.get_password(self.service, user)
 
     def _set(self, user: str, value: str) -> None:
         with _translated("write to"):
-            self.backend.set_password(SERVICE, user, value)
+            self.backend.set_password(self.service, user, value)
 
     def _delete(self, user: str) -> bool:
         import keyring.errors
 
         try:
             with _translated("delete from"):
-                self.backend.delete_password(SERVICE, user)
+                self.backend.delete_password(self.service, user)
         except VaultError as exc:
             if isinstance(exc.__cause__, keyring.errors.PasswordDeleteError):
                 return False
@@ -112,16 +193,28 @@ class Vault:
 
     def _index(self) -> dict:
         raw = self._get(INDEX)
-        data = json.loads(raw) if raw else {}
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            log.warning(
+                "the index of vaultsh's keyring items is damaged; run 'vaultsh add' "
+                "again for each profile to rebuild it"
+            )
+            data = {}
         data.setdefault("keys", {})
         data.setdefault("sessions", [])
+        data.setdefault("rotations", {})
         return data
 
     @contextlib.contextmanager
     def _editing_index(self) -> Iterator[dict]:
-        with file_lock("vault"):
+        with file_lock("vault", "the keyring index"):
             index = self._index()
             yield index
+            if not index["rotations"]:
+                del index["rotations"]
             self._set(INDEX, json.dumps(index, sort_keys=True))
 
     # long-term keys --------------------------------------------------------
@@ -146,6 +239,27 @@ class Vault:
         with self._editing_index() as index:
             found = index["keys"].pop(profile, None) is not None or found
         return found
+
+    # rotations under way ---------------------------------------------------
+
+    def pending_rotations(self) -> dict[str, str]:
+        """Profiles whose key rotation is under way, each with when it began."""
+        return dict(self._index()["rotations"])
+
+    def get_rotation(self, profile: str) -> dict | None:
+        raw = self._get(f"rotation:{profile}")
+        return json.loads(raw) if raw else None
+
+    def set_rotation(self, profile: str, record: dict) -> None:
+        """Write the record first, the index after: a crash leaves the record."""
+        self._set(f"rotation:{profile}", json.dumps(record, sort_keys=True))
+        with self._editing_index() as index:
+            index["rotations"][profile] = record.get("started", "")
+
+    def forget_rotation(self, profile: str) -> None:
+        self._delete(f"rotation:{profile}")
+        with self._editing_index() as index:
+            index["rotations"].pop(profile, None)
 
     # sessions --------------------------------------------------------------
 
@@ -218,20 +332,27 @@ def _translated(action: str) -> Iterator[None]:
     except VaultError:
         raise
     except keyring.errors.KeyringLocked as exc:
+        hint = "unlock it (log in to the desktop session) and try again"
+        if "vaultsh file keyring" in str(exc):
+            hint = "check VAULTSH_FILE_PASSPHRASE, or run in a terminal to be asked"
         raise VaultError(
-            f"cannot {action} the keyring: it is locked ({exc})",
-            "unlock it (or check VAULTSH_FILE_PASSPHRASE) and try again",
+            f"cannot {action} the keyring: it is locked ({exc})", hint
         ) from exc
     except keyring.errors.NoKeyringError as exc:
         raise VaultError("no usable keyring backend", NO_BACKEND_HINT) from exc
     except keyring.errors.PasswordDeleteError as exc:
         raise VaultError(f"nothing to delete ({exc})") from exc
-    except Exception as exc:  # any backend: D-Bus, files, third-party packages
-        reason = str(exc) or type(exc).__name__
+    except keyring.errors.PasswordSetError as exc:
         raise VaultError(
-            f"cannot {action} the keyring: {reason}",
-            "check that the keyring service is running and unlocked",
+            f"cannot {action} the keyring: {exc}",
+            "check that it can be written (free space, permissions)",
         ) from exc
+    except Exception as exc:  # any backend: D-Bus, files, third-party packages
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        hint = "check that the keyring service is running and unlocked"
+        if "vaultsh file keyring" in reason:
+            hint = "check VAULTSH_FILE_DIR and the permissions of its folder"
+        raise VaultError(f"cannot {action} the keyring: {reason}", hint) from exc
 
 
 def _load_backend():

@@ -398,8 +398,8 @@ def test_rotate_replaces_the_key_in_iam_and_vault(
         f"rotating key {old_id} of IAM user {USER} (profile dev)",
         f"created new key {new_id}",
         f"new key {new_id} works",
-        f"stored new key {new_id} in the keyring",
         "cleared 2 cached session(s) made with the old key",
+        f"stored new key {new_id} in the keyring",
         f"deleted old key {old_id}; rotation done",
     ]
     assert_masked("\n".join(lines), stored_dev, new)

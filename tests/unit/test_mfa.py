@@ -52,7 +52,7 @@ def test_process_printing_no_code_is_an_mfa_error(command):
 
 
 def test_process_that_hangs_is_stopped(monkeypatch):
-    monkeypatch.setattr(mfa, "PROCESS_TIMEOUT", 0.3)
+    monkeypatch.setenv("VAULTSH_PROCESS_TIMEOUT", "0.3")
 
     with pytest.raises(MfaError) as caught:
         mfa.from_process("sleep 5", "site")
@@ -166,7 +166,7 @@ def _gone_soon(pid: int) -> bool:
 
 
 def test_process_that_hangs_is_stopped_with_its_children(monkeypatch, tmp_path):
-    monkeypatch.setattr(mfa, "PROCESS_TIMEOUT", 0.5)
+    monkeypatch.setenv("VAULTSH_PROCESS_TIMEOUT", "0.5")
     pid_file = tmp_path / "pid"
 
     with pytest.raises(MfaError):

@@ -60,9 +60,8 @@ def resolve(config: Config, vault: Vault, name: str, options: Options) -> Resolv
     base = chain[-1]
     provider = _base(vault, base)
     if len(chain) == 1 and not options.no_session and provider.kind == "keyring":
-        call = StsCall(
-            base, _duration(base, options, True), sts_region, mfa, _ep(config, base)
-        )
+        duration = _duration(base, options, True, "GetSessionToken")
+        call = StsCall(base, duration, sts_region, mfa, _ep(config, base))
         provider = Cached(SessionToken(provider, call), vault, base.mfa_serial)
     for depth, role in enumerate(reversed(chain[:-1])):
         if not role.role_arn:
@@ -71,7 +70,7 @@ def resolve(config: Config, vault: Vault, name: str, options: Options) -> Resolv
                 "add role_arn, or remove source_profile",
             )
         top = role is chain[0]
-        duration = _duration(role, options, top)
+        duration = _duration(role, options, top, "AssumeRole")
         if depth > 0:
             _check_chained(role, duration)
         call = StsCall(role, duration, sts_region, mfa, _ep(config, role))
@@ -126,16 +125,23 @@ def _region(chain: list[Profile], options: Options) -> str | None:
     return next((p.region for p in chain if p.region), None)
 
 
-def _duration(profile: Profile, options: Options, top: bool) -> int:
+#: what STS accepts as DurationSeconds, by call
+LIMITS = {"GetSessionToken": (900, 129600), "AssumeRole": (900, 43200)}
+
+
+def _duration(profile: Profile, options: Options, top: bool, call: str) -> int:
     """1. --duration (for the profile asked for), 2. duration_seconds, 3. 1h."""
     if top and options.duration is not None:
-        chosen = options.duration
+        chosen, origin = options.duration, "--duration"
+    elif profile.duration_seconds is not None:
+        chosen, origin = profile.duration_seconds, "duration_seconds"
     else:
-        chosen = profile.duration_seconds or DEFAULT_DURATION
-    if chosen < 900 or chosen > 129600:
+        chosen, origin = DEFAULT_DURATION, "the default"
+    low, high = LIMITS[call]
+    if not low <= chosen <= high:
         raise UsageError(
-            f"profile {profile.name}: a session of {chosen}s was asked for",
-            "STS allows 900 to 129600 seconds (15m to 36h)",
+            f"profile {profile.name}: {origin} asks for a session of {_asked(chosen)}",
+            f"{call} allows {low} to {high} seconds ({_human(low)} to {_human(high)})",
         )
     return chosen
 
@@ -143,8 +149,22 @@ def _duration(profile: Profile, options: Options, top: bool) -> int:
 def _check_chained(role: Profile, duration: int) -> None:
     if duration > CHAINED_ROLE_MAX:
         raise UsageError(
-            f"profile {role.name} is a role assumed from another role, and "
-            f"{duration}s was asked for",
+            f"profile {role.name} is a role assumed from another role, and a "
+            f"session of {_asked(duration)} was asked for",
             f"AWS allows at most {CHAINED_ROLE_MAX}s (1h) for a chained role; "
             "ask for less with --duration or duration_seconds",
         )
+
+
+def _asked(seconds: int) -> str:
+    """`2h (7200s)`; just `45s` where the two would say the same."""
+    human = _human(seconds)
+    return human if human == f"{seconds}s" else f"{human} ({seconds}s)"
+
+
+def _human(seconds: int) -> str:
+    """`12h`, `1h30m`, `15m`, `45s`, `1h00m05s` without the zero parts."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(hours, "h"), (minutes, "m"), (secs, "s")]
+    return "".join(f"{n}{unit}" for n, unit in parts if n) or "0s"

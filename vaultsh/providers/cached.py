@@ -7,6 +7,7 @@ import logging
 
 from vaultsh.config import format_duration
 from vaultsh.credentials import Credentials
+from vaultsh.errors import VaultError
 from vaultsh.providers.base import Provider
 from vaultsh.vault import Vault, file_lock
 
@@ -50,14 +51,23 @@ class Cached:
         creds = self.cached()
         if creds:
             return creds
-        # One process at a time builds a session; the others then reuse it.
-        with file_lock(self._lock_name()):
+        # One process at a time builds a session (and asks for its MFA code);
+        # the others wait here, then reuse it.
+        what = f"the {self.kind} session of profile {self.profile}"
+        with file_lock(self._lock_name(), what):
             creds = self.cached()
             if creds:
                 return creds
             creds = self.inner.retrieve()
-            self.vault.set_session(self.kind, self.profile, self.serial, creds)
+            self._keep(creds)
             return creds
+
+    def _keep(self, creds: Credentials) -> None:
+        """Cache the new session; a keyring that refuses costs only the cache."""
+        try:
+            self.vault.set_session(self.kind, self.profile, self.serial, creds)
+        except VaultError as exc:
+            log.warning("cannot cache the %s session: %s", self.kind, exc)
 
     def _lock_name(self) -> str:
         key = "\0".join([self.kind, self.profile, self.serial or ""])
@@ -66,5 +76,5 @@ class Cached:
     def refresh(self) -> Credentials:
         """A new session even when the cached one is still good."""
         creds = self.inner.retrieve()
-        self.vault.set_session(self.kind, self.profile, self.serial, creds)
+        self._keep(creds)
         return creds
