@@ -15,8 +15,8 @@ import sys
 from vaultsh import config as config_mod
 from vaultsh.commands import add, clear, exec, export, remove, rotate
 from vaultsh.commands import list as list_cmd
-from vaultsh.errors import UsageError, VaultshError
-from vaultsh.providers import Options, Resolved, resolve
+from vaultsh.errors import Declined, UsageError, VaultshError
+from vaultsh.providers import Options, Resolved, chain_of, resolve
 from vaultsh.vault import Vault
 
 #: how deep credential_process may nest vaultsh calls before it is a loop
@@ -116,11 +116,15 @@ def _confirm(question: str) -> None:
     if not _is_terminal(sys.stdin):
         raise UsageError("no terminal to confirm on", "add --force to go ahead")
     if input(question).strip().lower() not in ("y", "yes"):
-        raise UsageError("nothing was deleted")
+        raise Declined("nothing was deleted")
 
 
 def do_clear(args, environ) -> int:
-    _out(clear.clear(Vault(), args.profile))
+    vault = Vault()
+    if args.profile:
+        config = config_mod.load(config_mod.config_path(environ))
+        chain_of(config, vault, args.profile)
+    _out(clear.clear(vault, args.profile))
     return 0
 
 
@@ -208,4 +212,4 @@ def do_shell(args, environ) -> int:
 def do_demo(args, environ) -> int:
     from vaultsh.demo import run_demo
 
-    return run_demo()
+    return run_demo(debug=getattr(args, "debug", False))

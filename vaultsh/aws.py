@@ -105,6 +105,7 @@ def _session(profile: str | None):
 def calling(what: str) -> Iterator[None]:
     """Run AWS calls, turning botocore failures into one AwsError line about `what`."""
     import botocore.exceptions as bx
+    from botocore.parsers import ResponseParserError
 
     try:
         yield
@@ -126,8 +127,8 @@ def calling(what: str) -> Iterator[None]:
         raise AwsError(f"{what}: no credentials") from exc
     except bx.BotoCoreError as exc:
         raise AwsError(f"{what}: {one_line(str(exc))}") from exc
-    except (KeyError, TypeError) as exc:
-        # a server that parses as XML but is not AWS: a proxy, a captive portal
+    except (KeyError, TypeError, ResponseParserError) as exc:
+        # a server that is not AWS: a proxy, a captive portal, a web server
         raise AwsError(
             f"{what}: the answer is not what AWS sends",
             "check AWS_ENDPOINT_URL / endpoint_url and the network",

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from vaultsh import __version__
-from vaultsh.errors import UsageError, VaultshError
+from vaultsh.errors import Declined, UsageError, VaultshError
 
 log = logging.getLogger("vaultsh")
 
@@ -177,11 +177,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parse(_normalise(args_list))
         return _dispatch(args)
+    except Declined as exc:
+        print(f"vaultsh: {exc.message}", file=sys.stderr)
+        return exc.exit_status
     except VaultshError as exc:
         log.debug("failed", exc_info=debug)
         _error(str(exc), _did_you_mean(args_list))
         return exc.exit_status
     except KeyboardInterrupt:
+        if sys.stdin is not None and sys.stdin.isatty():
+            print(file=sys.stderr)
         _error("interrupted")
         return 130
     except OSError as exc:

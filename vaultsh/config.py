@@ -190,6 +190,8 @@ def _parse_failure(cause: object) -> str:
     if isinstance(cause, UnicodeDecodeError):
         return f"it is not UTF-8 text (byte {cause.start})"
     reason = " ".join(str(cause).split())
+    reason = re.sub(r"^Source contains parsing errors: '.*?' ", "", reason)
+    reason = re.sub(r"\[line\s*(\d+)\]: '(.*?)(?:\\n)?'", r"line \1: \2", reason)
     return re.sub(r"^While reading from '.*?' \[line\s*(\d+)\]:", r"line \1:", reason)
 
 

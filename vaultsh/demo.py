@@ -227,7 +227,7 @@ def start_server():
     return server, f"http://{host}:{port}"
 
 
-def run_demo() -> int:
+def run_demo(debug: bool = False) -> int:
     """Seed a local account, store the user's key, open the shell on the role."""
     from vaultsh.cli import main
     from vaultsh.credentials import Credentials
@@ -253,7 +253,9 @@ def run_demo() -> int:
         Vault().set_key("dev", creds)
         print(_welcome(folder, account), flush=True)
         try:
-            return main(["static.example.com"])
+            return main(
+                ["--debug", "static.example.com"] if debug else ["static.example.com"]
+            )
         finally:
             server.stop()
 

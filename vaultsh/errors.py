@@ -63,3 +63,7 @@ class Interrupted(VaultshError):
     """The user stopped a command (Ctrl-C) in a state worth describing."""
 
     exit_status = 130
+
+
+class Declined(VaultshError):
+    """The user answered no; nothing was done, and that is no failure of ours."""

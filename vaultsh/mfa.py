@@ -57,16 +57,18 @@ def from_process(command: str, profile: str) -> str:
 def from_terminal(serial: str) -> str:
     """Ask on /dev/tty; MfaError when there is no terminal to ask on."""
     try:
-        tty = open("/dev/tty", "r+")  # noqa: SIM115 - closed below
+        # a terminal cannot seek, so it is opened once for each direction
+        reader = open("/dev/tty")  # noqa: SIM115 - closed below
+        writer = open("/dev/tty", "w")  # noqa: SIM115 - closed below
     except OSError:
         raise MfaError(
             f"an MFA code for {serial} is needed and there is no terminal to ask on",
             "pass --mfa-token or set mfa_process in the profile",
         ) from None
-    with tty:
-        tty.write(f"Enter MFA code for {serial}: ")
-        tty.flush()
-        answer = tty.readline()
+    with reader, writer:
+        writer.write(f"Enter MFA code for {serial}: ")
+        writer.flush()
+        answer = reader.readline()
     if not answer:
         raise MfaError("no MFA code was entered")
     return check_code(answer, "the terminal")

@@ -343,10 +343,10 @@ def _translated(action: str) -> Iterator[None]:
     except keyring.errors.PasswordDeleteError as exc:
         raise VaultError(f"nothing to delete ({exc})") from exc
     except keyring.errors.PasswordSetError as exc:
-        raise VaultError(
-            f"cannot {action} the keyring: {exc}",
-            "check that it can be written (free space, permissions)",
-        ) from exc
+        hint = "check that it can be written (free space, permissions)"
+        if "passphrase" in str(exc):
+            hint = None
+        raise VaultError(f"cannot {action} the keyring: {exc}", hint) from exc
     except Exception as exc:  # any backend: D-Bus, files, third-party packages
         reason = " ".join(str(exc).split()) or type(exc).__name__
         hint = "check that the keyring service is running and unlocked"
@@ -359,8 +359,19 @@ def _load_backend():
     import keyring
     import keyring.backends.fail
 
-    with _translated("open"):
-        backend = keyring.get_keyring()
+    named = os.environ.get("PYTHON_KEYRING_BACKEND")
+    try:
+        with _translated("open"):
+            backend = keyring.get_keyring()
+    except VaultError as exc:
+        if named and isinstance(exc.__cause__, (ImportError, AttributeError)):
+            raise VaultError(
+                f"the keyring backend {named!r} in PYTHON_KEYRING_BACKEND "
+                "cannot be loaded",
+                "check its spelling, for example "
+                "vaultsh.filestore.EncryptedFileKeyring",
+            ) from exc
+        raise
     if isinstance(backend, keyring.backends.fail.Keyring):
         raise VaultError("no usable keyring backend", NO_BACKEND_HINT)
     log.debug("keyring backend: %s", type(backend).__name__)

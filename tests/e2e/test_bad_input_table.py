@@ -211,7 +211,7 @@ CASES: dict[str, Case] = {
     ),
     "duration-seconds-over-the-chained-role-cap": Case(
         ("exec", "chained", "--", "true"),
-        2,
+        1,
         ("2h (7200s)", "chained role"),
         config=lambda a: CHAINED(a) + "duration_seconds = 7200\n",
     ),

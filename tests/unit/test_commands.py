@@ -217,10 +217,11 @@ def test_json_is_read_by_botocore_as_credential_process(write_config, tmp_path):
     assert frozen.token == live.session_token
 
 
-def test_env_lists_variables_with_region():
+def test_env_lists_variables_with_region_and_the_profile_for_prompts():
     lines = export.render("env", "dev", SESSION, "eu-west-1").splitlines()
 
     assert lines == [
+        "AWS_VAULT=dev",
         f"AWS_ACCESS_KEY_ID={SESSION.access_key_id}",
         f"AWS_SECRET_ACCESS_KEY={SESSION.secret_access_key}",
         f"AWS_SESSION_TOKEN={SESSION.session_token}",
@@ -245,6 +246,7 @@ def test_export_env_quotes_values_for_the_shell():
 
     words = [shlex.split(line) for line in lines]
     assert words == [
+        ["export", "AWS_VAULT=dev"],
         ["export", f"AWS_ACCESS_KEY_ID={odd.access_key_id}"],
         ["export", "AWS_SECRET_ACCESS_KEY=it's $HOME `id` a b"],
         ["export", "AWS_SESSION_TOKEN=tok;en&|*"],

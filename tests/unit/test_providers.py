@@ -264,7 +264,7 @@ def test_chained_role_reuses_the_cached_session_of_its_source(
 def test_chained_role_longer_than_an_hour_is_refused(write_config, vault, key_only):
     write_config(CHAIN.replace("duration_seconds = 3600", "duration_seconds = 7200"))
 
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(ConfigError) as caught:
         resolved(vault, "second")
 
     assert "profile second is a role assumed from another role" in caught.value.message

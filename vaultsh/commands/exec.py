@@ -62,6 +62,10 @@ def command_line(command: Sequence[str], environ: Mapping[str, str]) -> list[str
 def find_command(name: str, environ: Mapping[str, str]) -> str:
     """The path of the program `name`; CommandFailed if there is none."""
     path = shutil.which(name, path=environ.get("PATH"))
+    if path is None and os.sep in name and os.path.exists(name):
+        raise CommandFailed(
+            f"{name} is not an executable program", "check its mode (chmod +x)"
+        )
     if path is None:
         raise CommandFailed(f"command not found: {name}", "check its name and PATH")
     return path

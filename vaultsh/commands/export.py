@@ -42,7 +42,7 @@ def credential_process_json(creds: Credentials) -> str:
 def render(fmt: str, profile: str, creds: Credentials, region: str | None) -> str:
     if fmt == "json":
         return credential_process_json(creds)
-    pairs = _variables(creds, region)
+    pairs = [("AWS_VAULT", profile), *_variables(creds, region)]
     if fmt == "env":
         return "\n".join(f"{k}={v}" for k, v in pairs)
     if fmt == "export-env":

@@ -62,7 +62,10 @@ def resolve(config: Config, vault: Vault, name: str, options: Options) -> Resolv
     if len(chain) == 1 and not options.no_session and provider.kind == "keyring":
         duration = _duration(base, options, True, "GetSessionToken")
         call = StsCall(base, duration, sts_region, mfa, _ep(config, base))
-        provider = Cached(SessionToken(provider, call), vault, base.mfa_serial)
+        fresh = options.duration is not None
+        provider = Cached(
+            SessionToken(provider, call), vault, base.mfa_serial, fresh=fresh
+        )
     for depth, role in enumerate(reversed(chain[:-1])):
         if not role.role_arn:
             raise ConfigError(
@@ -71,10 +74,13 @@ def resolve(config: Config, vault: Vault, name: str, options: Options) -> Resolv
             )
         top = role is chain[0]
         duration = _duration(role, options, top, "AssumeRole")
+        flag = top and options.duration is not None
         if depth > 0:
-            _check_chained(role, duration)
+            _check_chained(role, duration, flag)
         call = StsCall(role, duration, sts_region, mfa, _ep(config, role))
-        provider = Cached(AssumeRole(provider, call), vault, role.mfa_serial)
+        provider = Cached(
+            AssumeRole(provider, call), vault, role.mfa_serial, fresh=flag
+        )
     return Resolved(chain[0], provider, region, chain)
 
 
@@ -138,17 +144,19 @@ def _duration(profile: Profile, options: Options, top: bool, call: str) -> int:
     else:
         chosen, origin = DEFAULT_DURATION, "the default"
     low, high = LIMITS[call]
+    # a flag is a usage error; a value from the file is a config error
+    error = UsageError if origin == "--duration" else ConfigError
     if not low <= chosen <= high:
-        raise UsageError(
+        raise error(
             f"profile {profile.name}: {origin} asks for a session of {_asked(chosen)}",
             f"{call} allows {low} to {high} seconds ({_human(low)} to {_human(high)})",
         )
     return chosen
 
 
-def _check_chained(role: Profile, duration: int) -> None:
+def _check_chained(role: Profile, duration: int, flag: bool) -> None:
     if duration > CHAINED_ROLE_MAX:
-        raise UsageError(
+        raise (UsageError if flag else ConfigError)(
             f"profile {role.name} is a role assumed from another role, and a "
             f"session of {_asked(duration)} was asked for",
             f"AWS allows at most {CHAINED_ROLE_MAX}s (1h) for a chained role; "

@@ -19,14 +19,21 @@ MIN_REMAINING = 300
 class Cached:
     """Wraps any provider; keyed by (kind, profile, MFA serial)."""
 
-    def __init__(self, inner: Provider, vault: Vault, serial: str | None) -> None:
+    def __init__(
+        self, inner: Provider, vault: Vault, serial: str | None, fresh: bool = False
+    ) -> None:
         self.inner = inner
         self.vault = vault
         self.serial = serial
+        #: a session of an explicitly asked length is made anew, then cached
+        self.fresh = fresh
         self.kind = inner.kind
         self.profile = inner.profile
 
     def cached(self) -> Credentials | None:
+        if self.fresh:
+            log.debug("profile %s: a new %s for --duration", self.profile, self.kind)
+            return None
         creds = self.vault.get_session(self.kind, self.profile, self.serial)
         left = creds.seconds_left() if creds else None
         if creds is None or left is None:
