@@ -7,6 +7,8 @@ folder, exactly as `vaultsh static.example.com` would.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import urllib.request
@@ -23,7 +25,7 @@ from vaultsh.credentials import Credentials
 from vaultsh.errors import AwsError, ConfigError, UsageError
 from vaultsh.filestore import EncryptedFileKeyring
 from vaultsh.providers import Options, resolve
-from vaultsh.repl import child, cloudfront, commands, identity, s3
+from vaultsh.repl import child, cloudfront, commands, identity, s3, settings
 from vaultsh.repl.commands import Shell
 from vaultsh.session import LiveSession
 from vaultsh.vault import Vault
@@ -64,10 +66,38 @@ def admin(account):
 
 
 class Built:
-    """A shell on the role profile, with what it printed."""
+    """A shell on the role profile, with what it printed, asked and drew."""
 
-    def __init__(self, shell: Shell, folder: Path, out: list, err: list) -> None:
-        self.shell, self.folder, self.out, self.err = shell, folder, out, err
+    def __init__(self, session: LiveSession, vault: Vault, folder: Path) -> None:
+        self.folder = folder
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self.questions: list[str] = []
+        self.yes = False
+        #: (label, total bytes, bytes counted) of each progress bar drawn
+        self.bars: list[list] = []
+        self.shell = Shell(
+            session,
+            vault,
+            self.out.append,
+            self.err.append,
+            confirm=self._confirm,
+            progress=self._progress,
+        )
+
+    def _confirm(self, question: str) -> bool:
+        self.questions.append(question)
+        return self.yes
+
+    @contextlib.contextmanager
+    def _progress(self, label: str, total: int):
+        bar = [label, total, 0]
+        self.bars.append(bar)
+
+        def advance(amount: int) -> None:
+            bar[2] += amount
+
+        yield advance
 
     @property
     def session(self) -> LiveSession:
@@ -89,7 +119,9 @@ class Built:
 def make_shell(account, tmp_path, monkeypatch):
     """Build a shell; `drop` removes config keys (vaultsh_bucket, ...)."""
 
-    def build(drop: tuple[str, ...] = (), key: Credentials | None = None) -> Built:
+    def build(
+        drop: tuple[str, ...] = (), key: Credentials | None = None, extra: str = ""
+    ) -> Built:
         for name in CLEARED:
             monkeypatch.delenv(name, raising=False)
         for name, value in demo.demo_environ(tmp_path, account).items():
@@ -97,7 +129,7 @@ def make_shell(account, tmp_path, monkeypatch):
         path = demo.write_config(tmp_path, account)
         lines = path.read_text().splitlines()
         kept = [line for line in lines if line.split(" =")[0] not in drop]
-        path.write_text("\n".join(kept) + "\n")
+        path.write_text("\n".join(kept) + "\n" + extra)
         work = tmp_path / "work"
         work.mkdir(exist_ok=True)
         monkeypatch.chdir(work)
@@ -107,9 +139,7 @@ def make_shell(account, tmp_path, monkeypatch):
         config = config_mod.load(path)
         options = Options(environ=dict(os.environ))
         session = LiveSession(resolve(config, vault, ROLE_PROFILE, options))
-        out: list[str] = []
-        err: list[str] = []
-        return Built(Shell(session, vault, out.append, err.append), work, out, err)
+        return Built(session, vault, work)
 
     return build
 
@@ -265,6 +295,126 @@ def test_rm_of_a_missing_key_says_it_does_not_exist(built):
     assert "no object 'tmp/never-there.txt'" in built.one_error()
 
 
+def _keys(admin, prefix: str) -> list[str]:
+    listed = admin["s3"].list_objects_v2(Bucket=demo.BUCKET, Prefix=prefix)
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+def test_rm_of_several_keys_asks_first_and_deletes_them_all(built, admin):
+    for key in ("tmp/a.txt", "tmp/b c.txt", "tmp/ü.txt"):
+        admin["s3"].put_object(Bucket=demo.BUCKET, Key=key, Body=b"x")
+    built.yes = True
+
+    built.run("s3 rm tmp/a.txt 'tmp/b c.txt' tmp/ü.txt")
+
+    assert built.questions == ["delete 3 objects from s3://static.example.com? [y/N] "]
+    assert built.err == []
+    assert _keys(admin, "tmp/") == []
+    assert built.out[0].splitlines()[1] == "delete: s3://static.example.com/tmp/b c.txt"
+
+
+def test_rm_of_several_keys_deletes_nothing_unless_told_yes(built, admin):
+    for key in ("tmp/keep1.txt", "tmp/keep2.txt"):
+        admin["s3"].put_object(Bucket=demo.BUCKET, Key=key, Body=b"x")
+
+    built.run("s3 rm tmp/keep1.txt tmp/keep2.txt")
+
+    assert built.out == ["nothing was deleted"]
+    assert _keys(admin, "tmp/keep") == ["tmp/keep1.txt", "tmp/keep2.txt"]
+
+
+def test_rm_of_several_keys_with_one_missing_deletes_none(built, admin):
+    admin["s3"].put_object(Bucket=demo.BUCKET, Key="tmp/there.txt", Body=b"x")
+    built.yes = True
+
+    built.run("s3 rm tmp/there.txt tmp/not-there.txt")
+
+    line = built.one_error()
+    assert "no object 'tmp/not-there.txt' in bucket static.example.com" in line
+    assert "nothing deleted" in line
+    assert _keys(admin, "tmp/there") == ["tmp/there.txt"]
+
+
+def test_rm_of_one_key_asks_nothing(built, admin):
+    admin["s3"].put_object(Bucket=demo.BUCKET, Key="tmp/one.txt", Body=b"x")
+
+    built.run("s3 rm tmp/one.txt tmp/one.txt")
+
+    assert built.questions == []
+    assert built.out == ["delete: s3://static.example.com/tmp/one.txt"]
+
+
+def test_ls_json_is_shaped_like_list_objects_v2(built):
+    built.run("s3 ls --json security/")
+
+    listed = json.loads(built.out[0])
+    assert listed["CommonPrefixes"] == [{"Prefix": "security/keys/"}]
+    assert [item["Key"] for item in listed["Contents"]] == [
+        "security/index.html",
+        "security/policy.txt",
+    ]
+    first = listed["Contents"][0]
+    assert first["Size"] == 18
+    assert datetime.fromisoformat(first["LastModified"]).tzinfo is not None
+
+
+def test_ls_json_recursive_has_every_key_and_no_prefixes(built):
+    built.run("s3 ls --recursive --json docs/")
+
+    listed = json.loads(built.out[0])
+    assert "CommonPrefixes" not in listed
+    assert [item["Key"] for item in listed["Contents"]] == ["docs/with space/ü.txt"]
+
+
+def test_a_large_put_goes_in_parts_with_a_progress_bar_and_gets_back(built, admin):
+    size = s3.MULTIPART_THRESHOLD + s3.MIB
+    (built.folder / "big.bin").write_bytes(os.urandom(size))
+
+    built.run("s3 put big.bin uploads/")
+    built.run("s3 get uploads/big.bin copy.bin")
+
+    assert built.err == []
+    head = admin["s3"].head_object(Bucket=demo.BUCKET, Key="uploads/big.bin")
+    assert head["ETag"].strip('"').endswith("-2")  # two parts
+    assert built.bars == [
+        ["put big.bin", size, size],
+        ["get uploads/big.bin", size, size],
+    ]
+    assert (built.folder / "copy.bin").read_bytes() == (
+        built.folder / "big.bin"
+    ).read_bytes()
+
+
+def test_a_small_put_draws_no_progress_bar(built):
+    (built.folder / "small.txt").write_text("s\n")
+
+    built.run("s3 put small.txt")
+
+    assert built.bars == []
+
+
+def test_a_put_the_bucket_refuses_is_one_line(make_shell):
+    built = make_shell(
+        drop=("vaultsh_bucket",), extra="vaultsh_bucket = no-such.example.com\n"
+    )
+    (built.folder / "x.txt").write_text("x")
+
+    built.run("s3 put x.txt")
+
+    line = built.one_error()
+    assert "upload of " in line and "s3://no-such.example.com/x.txt" in line
+    assert "NoSuchBucket" in line
+
+
+def test_keys_the_shell_puts_are_offered_by_completion_at_once(built):
+    (built.folder / "fresh.txt").write_text("f\n")
+
+    built.run("s3 put fresh.txt drafts/")
+
+    assert "drafts/fresh.txt" in built.shell.catalog.folder("drafts/").keys
+    built.shell.catalog.close()
+
+
 def test_s3_commands_without_bucket_name_the_profile_key_to_add(make_shell):
     built = make_shell(drop=("vaultsh_bucket",))
 
@@ -280,12 +430,17 @@ def test_s3_commands_without_bucket_name_the_profile_key_to_add(make_shell):
 # cf ---------------------------------------------------------------------------
 
 
-def test_invalidate_prints_id_and_status_and_sends_the_paths(built, account, admin):
-    text = cloudfront.invalidate(built.session, ["/foo", "/bar/*"])
+def _created(built: Built) -> str:
+    """The id in the shell's last `created invalidation ID ...` line."""
+    return re.match(r"created invalidation (\S+)  ", built.out[-1]).group(1)
 
-    ident = re.match(r"created invalidation (\S+)  COMPLETED  ", text).group(1)
+
+def test_invalidate_prints_id_and_status_and_sends_the_paths(built, account, admin):
+    built.run('cf invalidate /foo "/bar/*"')
+
+    assert re.match(r"created invalidation \S+  COMPLETED  ", built.out[0])
     made = admin["cloudfront"].get_invalidation(
-        DistributionId=account.distribution_id, Id=ident
+        DistributionId=account.distribution_id, Id=_created(built)
     )
     assert made["Invalidation"]["InvalidationBatch"]["Paths"]["Items"] == [
         "/foo",
@@ -293,13 +448,34 @@ def test_invalidate_prints_id_and_status_and_sends_the_paths(built, account, adm
     ]
 
 
+def test_invalidate_sends_space_and_non_ascii_url_encoded(built):
+    item = cloudfront.invalidate(
+        built.session, ["/docs/with space/ü.txt", "/a+b (1).html", "/100%.txt", "/x/*"]
+    )
+
+    # moto echoes the batch it received
+    assert item["InvalidationBatch"]["Paths"]["Items"] == [
+        "/docs/with%20space/%C3%BC.txt",
+        "/a+b%20(1).html",
+        "/100%25.txt",
+        "/x/*",
+    ]
+
+
 def test_invalidate_refuses_a_path_without_leading_slash(built):
     before = cloudfront.listing(built.session)
 
-    with pytest.raises(UsageError, match="path 'foo' does not start with /"):
-        cloudfront.invalidate(built.session, ["/ok", "foo"])
+    built.run("cf invalidate /ok foo")
 
+    line = built.one_error()
+    assert "path 'foo' does not start with /; write it as /foo" in line
     assert cloudfront.listing(built.session) == before
+
+
+def test_invalidate_refuses_a_wildcard_before_the_end(built):
+    built.run("cf invalidate '/css/*.css'")
+
+    assert "has a * before its end" in built.one_error()
 
 
 def test_invalidate_through_the_shell_reads_quoted_wildcards(built):
@@ -309,16 +485,34 @@ def test_invalidate_through_the_shell_reads_quoted_wildcards(built):
     assert built.out[0].endswith("  /index.html /css/*")
 
 
-def test_get_and_list_show_an_invalidation(built):
-    created = cloudfront.invalidate(built.session, ["/listed"])
-    ident = created.split()[2]
+def test_invalidate_with_wait_reports_completion(built):
+    built.run("cf invalidate --wait /waited")
 
-    shown = cloudfront.describe(built.session, ident)
+    assert built.err == []
+    assert built.out[-1] == "created " + cloudfront.describe(
+        cloudfront.get(built.session, _created(built))
+    )
+
+
+def test_get_and_list_show_an_invalidation(built):
+    built.run("cf invalidate /listed")
+    ident = _created(built)
+
+    built.run(f"cf get {ident}")
     listed = cloudfront.listing(built.session)
 
-    assert shown.startswith(f"invalidation {ident}  COMPLETED  ")
-    assert shown.endswith("  /listed")
+    assert built.out[-1].startswith(f"invalidation {ident}  COMPLETED  ")
+    assert built.out[-1].endswith("  /listed")
     assert any(line.startswith(f"{ident}  COMPLETED ") for line in listed.splitlines())
+
+
+def test_invalidations_made_or_shown_are_remembered_for_completion(built):
+    built.run("cf invalidate /remembered")
+
+    known = built.shell.catalog.invalidations()
+
+    assert _created(built) in [item.ident for item in known.items]
+    built.shell.catalog.close()
 
 
 def test_get_of_an_unknown_invalidation_is_one_line(built):
@@ -330,9 +524,9 @@ def test_get_of_an_unknown_invalidation_is_one_line(built):
 
 
 def test_wait_accepts_completed_in_moto_upper_case(built):
-    ident = cloudfront.invalidate(built.session, ["/w"]).split()[2]
+    ident = cloudfront.invalidate(built.session, ["/w"])["Id"]
 
-    text = cloudfront.wait(built.session, ident, report=print, sleep=_no_sleep)
+    text = cloudfront.wait(built.session, ident, print, 60, sleep=_no_sleep)
 
     assert text == f"invalidation {ident} completed"
 
@@ -364,22 +558,32 @@ def _stub_statuses(session: LiveSession, dist: str, statuses: list[str]) -> Stub
     return stub
 
 
-def test_wait_polls_until_the_invalidation_completes(built, account):
+def test_wait_polls_showing_each_status_until_it_completes(built, account):
     stub = _stub_statuses(
         built.session,
         account.distribution_id,
-        ["InProgress", "InProgress", "Completed"],
+        ["InProgress", "inprogress", "completed"],
     )
-    naps, notes = [], []
+    naps, shown = [], []
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        naps.append(seconds)
+        now[0] += seconds
 
     text = cloudfront.wait(
-        built.session, "I1", notes.append, delay=3, sleep=naps.append
+        built.session, "I1", shown.append, 600, 3, sleep, lambda: now[0]
     )
 
     stub.assert_no_pending_responses()
     assert text == "invalidation I1 completed"
     assert naps == [3, 3]
-    assert notes == ["invalidation I1 is InProgress; waiting (Ctrl-C stops)"]
+    assert shown == [
+        "invalidation I1: InProgress, 0s so far (gives up after 10m00s; "
+        "Ctrl-C stops waiting)",
+        "invalidation I1: inprogress, 3s so far (gives up after 10m00s; "
+        "Ctrl-C stops waiting)",
+    ]
 
 
 def test_wait_gives_up_after_its_timeout_with_one_line(built, account):
@@ -391,12 +595,26 @@ def test_wait_gives_up_after_its_timeout_with_one_line(built, account):
 
     with pytest.raises(AwsError) as caught:
         cloudfront.wait(
-            built.session, "I1", lambda _: None, 5, 12, sleep, lambda: now[0]
+            built.session, "I1", lambda _: None, 12, 5, sleep, lambda: now[0]
         )
 
     assert str(caught.value) == (
         "invalidation I1 is still InProgress after 12s; check it later with 'cf get I1'"
     )
+
+
+def test_the_wait_timeout_comes_from_the_profile(make_shell):
+    built = make_shell(extra="vaultsh_wait_timeout = 2m\n")
+
+    assert settings.wait_timeout(built.session) == 120
+
+
+def test_a_bad_wait_timeout_is_one_line(make_shell):
+    built = make_shell(extra="vaultsh_wait_timeout = soon\n")
+
+    built.run("cf wait I1")
+
+    assert "vaultsh_wait_timeout = soon is not a duration" in built.one_error()
 
 
 def test_cf_commands_without_distribution_name_the_profile_key(make_shell):
@@ -505,12 +723,14 @@ def test_a_bad_quote_is_one_line(built):
 
 def test_missing_and_extra_arguments_show_the_usage(built):
     built.run("s3 get")
-    built.run("s3 rm a b")
+    built.run("s3 put a b c")
+    built.run("s3 rm")
 
     assert built.err == [
         "error: s3 get needs KEY; usage: s3 get KEY [LOCAL]",
-        "error: too many arguments for s3 rm; usage: s3 rm KEY; "
+        "error: too many arguments for s3 put; usage: s3 put LOCAL [KEY]; "
         "quote a name that has spaces",
+        "error: s3 rm needs KEY; usage: s3 rm KEY...",
     ]
 
 

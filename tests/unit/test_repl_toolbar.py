@@ -82,3 +82,37 @@ def test_history_tightens_an_existing_file(tmp_path):
     history.open_history(path)
 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_status_takes_the_place_of_bucket_and_distribution():
+    parts = toolbar.fragments(
+        "p", 900, "b", "d", toolbar.Status("listing s3://b/big/... 3,000 so far")
+    )
+
+    text = _text(parts)
+    assert "15m00s left" in text
+    assert text.endswith("listing s3://b/big/... 3,000 so far ")
+    assert "bucket" not in text and "help" not in text
+    assert _style_of(parts, "listing") == "class:toolbar.status"
+
+
+def test_a_warning_status_is_drawn_as_a_warning():
+    parts = toolbar.fragments("p", 900, "b", "d", toolbar.Status("denied", True))
+
+    assert _style_of(parts, "denied") == "class:toolbar.warning"
+
+
+def test_a_notice_lasts_its_time_or_until_cleared():
+    now = [0.0]
+    notices = toolbar.Notices(clock=lambda: now[0])
+
+    notices.post("session renewed: key ****ABCD, 30m00s left", seconds=10)
+    assert notices.current().text.startswith("session renewed")
+    now[0] = 10.0
+    assert notices.current() is None
+
+    notices.post("needs a code", float("inf"), warning=True)
+    now[0] = 1e9
+    assert notices.current() == toolbar.Status("needs a code", True)
+    notices.clear()
+    assert notices.current() is None

@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from vaultsh.errors import UsageError, VaultshError
-from vaultsh.repl import child, cloudfront, identity, s3
+from vaultsh.repl import catalog as catalog_mod
+from vaultsh.repl import child, cloudfront, identity, s3, settings
+from vaultsh.repl.catalog import Catalog, Invalidation
 from vaultsh.session import LiveSession
 from vaultsh.vault import Vault
 
@@ -32,15 +34,34 @@ INVALIDATION = "invalidation"
 BANG = "!"
 
 
+def _refuse(question: str) -> bool:
+    return False
+
+
 @dataclass
 class Shell:
-    """What a handler works with: the session, the vault and two writers."""
+    """What a handler works with: the session, the vault, writers and helpers.
+
+    `status` shows a line that the next output replaces (default: `out`),
+    `confirm` answers a yes/no question (default: no), `progress` draws a
+    transfer's progress (default: none), `catalog` is what completion knows.
+    """
 
     session: LiveSession
     vault: Vault
     out: Callable[[str], None] = print
     err: Callable[[str], None] = print
+    status: Callable[[str], None] | None = None
+    confirm: Callable[[str], bool] = _refuse
+    progress: s3.Progress | None = None
+    catalog: Catalog | None = None
     leaving: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status is None:
+            self.status = self.out
+        if self.catalog is None:
+            self.catalog = catalog_mod.for_session(self.session)
 
 
 @dataclass(frozen=True)
@@ -168,7 +189,7 @@ def find(
 
 
 def _did_you_mean(name: str, table: Mapping[str, Spec]) -> str:
-    close = difflib.get_close_matches(name, list(table), n=1)
+    close = difflib.get_close_matches(name, list(table), n=1, cutoff=0.75)
     if close:
         return f"did you mean '{close[0]}'? type 'help' to see the commands"
     return f"type 'help' to see the commands, or '!{name}' to run it as a program"
@@ -232,27 +253,55 @@ def help_text(table: Mapping[str, Spec] | None = None) -> str:
 
 def _s3_ls(shell: Shell, args: Args) -> None:
     recursive = "--recursive" in args.flags
-    shell.out(s3.listing(shell.session, args.get(0) or "", recursive))
+    prefix = args.get(0) or ""
+    if "--json" in args.flags:
+        shell.out(s3.listing_json(shell.session, prefix, recursive))
+        return
+    for chunk in s3.listing_chunks(shell.session, prefix, recursive):
+        shell.out(chunk)
 
 
 def _s3_get(shell: Shell, args: Args) -> None:
-    shell.out(s3.download(shell.session, args.words[0], args.get(1)))
+    done = s3.download(shell.session, args.words[0], args.get(1), shell.progress)
+    shell.catalog.saw_key(done.key, done.size)
+    shell.out(done.message)
 
 
 def _s3_put(shell: Shell, args: Args) -> None:
-    shell.out(s3.upload(shell.session, args.words[0], args.get(1)))
+    done = s3.upload(shell.session, args.words[0], args.get(1), shell.progress)
+    shell.catalog.added_key(done.key, done.size)
+    shell.out(done.message)
 
 
 def _s3_rm(shell: Shell, args: Args) -> None:
-    shell.out(s3.remove(shell.session, args.words[0]))
+    keys = s3.object_keys(shell.session, args.words)
+    if len(keys) > 1:
+        where = f"s3://{settings.bucket(shell.session)}"
+        if not shell.confirm(f"delete {len(keys)} objects from {where}? [y/N] "):
+            shell.out("nothing was deleted")
+            return
+    shell.out(s3.remove(shell.session, keys))
+    for key in keys:
+        shell.catalog.removed_key(key)
 
 
 def _cf_invalidate(shell: Shell, args: Args) -> None:
-    shell.out(cloudfront.invalidate(shell.session, args.words))
+    item = cloudfront.invalidate(shell.session, args.words)
+    _saw(shell, item)
+    shell.out("created " + cloudfront.describe(item))
+    if "--wait" in args.flags and not cloudfront.completed(item["Status"]):
+        _wait(shell, item["Id"])
 
 
 def _cf_get(shell: Shell, args: Args) -> None:
-    shell.out(cloudfront.describe(shell.session, args.words[0]))
+    item = cloudfront.get(shell.session, args.words[0])
+    _saw(shell, item)
+    shell.out(cloudfront.describe(item))
+
+
+def _saw(shell: Shell, item: dict) -> None:
+    seen = Invalidation(item["Id"], item.get("Status", ""), item.get("CreateTime"))
+    shell.catalog.saw_invalidation(seen)
 
 
 def _cf_list(shell: Shell, args: Args) -> None:
@@ -260,9 +309,13 @@ def _cf_list(shell: Shell, args: Args) -> None:
 
 
 def _cf_wait(shell: Shell, args: Args) -> None:
-    ident = args.words[0]
+    _wait(shell, args.words[0])
+
+
+def _wait(shell: Shell, ident: str) -> None:
+    timeout = settings.wait_timeout(shell.session)
     try:
-        shell.out(cloudfront.wait(shell.session, ident, shell.out))
+        shell.out(cloudfront.wait(shell.session, ident, shell.status, timeout))
     except KeyboardInterrupt:
         shell.out(f"stopped waiting; check it later with 'cf get {ident}'")
 
@@ -305,7 +358,7 @@ COMMANDS: dict[str, Spec] = {
                 "list folders and objects under PREFIX, like aws s3 ls",
                 _s3_ls,
                 (Arg("PREFIX", PREFIX, optional=True),),
-                flags=("--recursive",),
+                flags=("--recursive", "--json"),
             ),
             "get": Spec(
                 "download KEY to LOCAL (default: its name, here)",
@@ -317,7 +370,11 @@ COMMANDS: dict[str, Spec] = {
                 _s3_put,
                 (Arg("LOCAL", LOCAL), Arg("KEY", KEY, optional=True)),
             ),
-            "rm": Spec("delete the object KEY", _s3_rm, (Arg("KEY", KEY),)),
+            "rm": Spec(
+                "delete objects (asks first when there are several)",
+                _s3_rm,
+                (Arg("KEY", KEY, repeats=True),),
+            ),
         },
     ),
     "cf": Spec(
@@ -327,6 +384,7 @@ COMMANDS: dict[str, Spec] = {
                 'invalidate paths such as /index.html "/css/*"',
                 _cf_invalidate,
                 (Arg("PATH", CF_PATH, repeats=True),),
+                flags=("--wait",),
             ),
             "get": Spec(
                 "show an invalidation's status and paths",

@@ -8,6 +8,7 @@ the network or the disk.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,8 +43,13 @@ class LocalPath:
 
 @dataclass(frozen=True)
 class S3Key:
-    """An object key or prefix in the profile's bucket."""
+    """An object key or prefix in the profile's bucket, one folder at a time.
 
+    `folder` is the folder the word being typed is in (`docs/` for `docs/wi`),
+    the one listing completion needs.
+    """
+
+    folder: str = ""
     folders_only: bool = False
 
 
@@ -54,18 +60,18 @@ class Invalidation:
 
 @dataclass(frozen=True)
 class CfPath:
-    """A path to invalidate (`/index.html`, `/css/*`)."""
+    """A path to invalidate (`/index.html`, `/css/*`), from the bucket's keys.
+
+    `folder` is the key prefix of the folder being typed (`css/` for `/css/s`).
+    """
+
+    folder: str = ""
 
 
 Suggestion = Command | Subcommand | Flag | LocalPath | S3Key | Invalidation | CfPath
 
-_BY_KIND: dict[str, Suggestion] = {
-    commands.PREFIX: S3Key(folders_only=True),
-    commands.KEY: S3Key(),
-    commands.LOCAL: LocalPath(),
-    commands.CF_PATH: CfPath(),
-    commands.INVALIDATION: Invalidation(),
-}
+#: characters a word may hold and still be inserted without quotes
+_PLAIN = re.compile(r"[A-Za-z0-9_@=:,./~-]+")
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,7 @@ def _for_arguments(
     found: list[Suggestion] = []
     arg = _arg_at(spec, _positional(done))
     if arg is not None:
-        found.append(_BY_KIND[arg.kind])
+        found.append(_for_kind(arg.kind, current))
     if spec.flags and not current:
         found.append(Flag(path))
     return found
@@ -150,3 +156,34 @@ def _arg_at(spec: Spec, index: int) -> commands.Arg | None:
     if spec.args and spec.args[-1].repeats:
         return spec.args[-1]
     return None
+
+
+def _for_kind(kind: str, current: str) -> Suggestion:
+    if kind in (commands.KEY, commands.PREFIX):
+        return S3Key(folder_of(current), folders_only=kind == commands.PREFIX)
+    if kind == commands.CF_PATH:
+        return CfPath(folder_of(current.lstrip("/")))
+    if kind == commands.INVALIDATION:
+        return Invalidation()
+    return LocalPath()
+
+
+def folder_of(value: str) -> str:
+    """The folder part of a key: `docs/with space/` for `docs/with space/ü`."""
+    head, slash, _ = value.rpartition("/")
+    return head + slash
+
+
+def quote(word: str) -> str:
+    """`word` as it must be typed for `split_partial` and shlex to read it back.
+
+    Plain words stay as they are; anything else (spaces, quotes, non-ASCII
+    letters, `+`, `#`, `%`, `*`, ...) is quoted, in single quotes unless the
+    word holds one.
+    """
+    if _PLAIN.fullmatch(word):
+        return word
+    if "'" not in word:
+        return f"'{word}'"
+    escaped = word.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
