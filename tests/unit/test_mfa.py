@@ -178,3 +178,15 @@ def test_process_that_hangs_is_stopped_with_its_children(monkeypatch, tmp_path):
     finally:
         if _running(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_code_is_asked_for_on_a_real_terminal():
+    """A terminal cannot seek: opening /dev/tty read-write in text mode fails."""
+    import pexpect
+
+    code = "from vaultsh.mfa import from_terminal; print('got', from_terminal('dev'))"
+    child = pexpect.spawn(sys.executable, ["-c", code], encoding="utf-8", timeout=20)
+    child.expect_exact("Enter MFA code for dev: ")
+    child.sendline("123456")
+    child.expect_exact("got 123456")
+    child.expect(pexpect.EOF)
