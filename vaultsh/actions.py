@@ -16,6 +16,7 @@ from vaultsh import config as config_mod
 from vaultsh.commands import add, clear, exec, export, remove, rotate
 from vaultsh.commands import list as list_cmd
 from vaultsh.errors import Declined, UsageError, VaultshError
+from vaultsh.mfa import check_code
 from vaultsh.providers import Options, Resolved, chain_of, resolve
 from vaultsh.vault import Vault
 
@@ -42,6 +43,9 @@ def _is_terminal(stream) -> bool:
 
 def _options(args: argparse.Namespace, environ: dict) -> Options:
     duration = getattr(args, "duration", None)
+    token = getattr(args, "mfa_token", None)
+    if token is not None:
+        check_code(token, "--mfa-token")
     return Options(
         no_session=getattr(args, "no_session", False),
         duration=None if duration is None else config_mod.parse_duration(duration),

@@ -257,3 +257,15 @@ def test_unexpected_exception_with_debug_shows_the_traceback(run, backend, monke
     assert status == 70
     assert "Traceback (most recent call last)" in err
     assert err.splitlines()[-1].startswith(f"{ERROR}unexpected RuntimeError")
+
+
+def test_mfa_token_that_is_not_six_digits_is_refused_even_without_mfa_serial(run):
+    """A profile without mfa_serial sends no code; a bad --mfa-token still says so."""
+    status, out, err = run("export", "--mfa-token", "abc", "dev")
+
+    assert status == 1
+    assert out == ""
+    assert one_error_line(err) == (
+        "the MFA code from --mfa-token is not six digits; "
+        "give the current code of the MFA device"
+    )

@@ -506,6 +506,17 @@ def test_get_and_list_show_an_invalidation(built):
     assert any(line.startswith(f"{ident}  COMPLETED ") for line in listed.splitlines())
 
 
+def test_list_shows_the_newest_invalidation_first(built):
+    built.run("cf invalidate /older")
+    older = _created(built)
+    built.run("cf invalidate /newer")
+    newer = _created(built)
+
+    ids = [line.split()[0] for line in cloudfront.listing(built.session).splitlines()]
+
+    assert ids.index(newer) < ids.index(older)
+
+
 def test_invalidations_made_or_shown_are_remembered_for_completion(built):
     built.run("cf invalidate /remembered")
 

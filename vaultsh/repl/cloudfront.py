@@ -104,7 +104,7 @@ def listing(session: LiveSession) -> str:
     dist = distribution(session)
     lines = [
         f"{item['Id']}  {item['Status']:<11} {_stamp(item)}"
-        for item in _summaries(session, dist)
+        for item in _newest_first(_summaries(session, dist))
     ]
     return "\n".join(lines) or f"no invalidations on distribution {dist}"
 
@@ -115,7 +115,12 @@ def recent(session: LiveSession) -> list[dict]:
     Uses the session as it is, without renewing it (this runs in the background).
     """
     dist = distribution(session)
-    return list(_summaries(session, dist, renew=False, limit=RECENT))
+    return _newest_first(_summaries(session, dist, renew=False, limit=RECENT))
+
+
+def _newest_first(items) -> list[dict]:
+    """AWS lists invalidations newest first; moto does not, so sort anyway."""
+    return sorted(items, key=lambda item: item.get("CreateTime") or 0, reverse=True)
 
 
 def _summaries(
