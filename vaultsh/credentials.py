@@ -48,7 +48,8 @@ class Credentials:
             return None
         return (self.expiration - (now or utcnow())).total_seconds()
 
-    def to_json(self) -> str:
+    def to_dict(self) -> dict[str, str]:
+        """The fields as AWS names them; the optional ones only when present."""
         data = {
             "AccessKeyId": self.access_key_id,
             "SecretAccessKey": self.secret_access_key,
@@ -57,7 +58,10 @@ class Credentials:
             data["SessionToken"] = self.session_token
         if self.expiration:
             data["Expiration"] = rfc3339(self.expiration)
-        return json.dumps(data)
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
 
     @classmethod
     def from_json(cls, text: str) -> Credentials:

@@ -27,16 +27,7 @@ def _variables(creds: Credentials, region: str | None) -> list[tuple[str, str]]:
 
 def credential_process_json(creds: Credentials) -> str:
     """Exactly what an AWS SDK's credential_process expects."""
-    data: dict[str, object] = {
-        "Version": 1,
-        "AccessKeyId": creds.access_key_id,
-        "SecretAccessKey": creds.secret_access_key,
-    }
-    if creds.session_token:
-        data["SessionToken"] = creds.session_token
-    if creds.expiration:
-        data["Expiration"] = rfc3339(creds.expiration)
-    return json.dumps(data, indent=2)
+    return json.dumps({"Version": 1, **creds.to_dict()}, indent=2)
 
 
 def render(fmt: str, profile: str, creds: Credentials, region: str | None) -> str:
