@@ -1,7 +1,8 @@
 """The CLI side of each command: read the arguments, call the command, print.
 
 Each `do_NAME(args, environ)` returns the exit status. Results go to stdout,
-progress and warnings to stderr.
+progress and warnings to stderr. Each imports only its own command's module:
+exec and export run for every credential lookup and should load little.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import signal
 import sys
 
 from vaultsh import config as config_mod
-from vaultsh.commands import add, clear, exec, export, remove, rotate
-from vaultsh.commands import list as list_cmd
 from vaultsh.errors import Declined, UsageError, VaultshError
 from vaultsh.mfa import check_code
 from vaultsh.providers import Options, Resolved, chain_of, resolve
@@ -55,9 +54,12 @@ def _options(args: argparse.Namespace, environ: dict) -> Options:
     )
 
 
-def _resolve(args: argparse.Namespace, environ: dict) -> tuple[Resolved, Vault]:
+def _resolve(
+    args: argparse.Namespace, environ: dict, brief: bool = True
+) -> tuple[Resolved, Vault]:
+    """The profile made ready; a brief command's vault reads the index once."""
     _guard_depth(environ)
-    vault = Vault()
+    vault = Vault(remember_index=brief)
     config = config_mod.load(config_mod.config_path(environ))
     resolved = resolve(config, vault, args.profile, _options(args, environ))
     _warn_pending_rotation(vault, resolved.chain[-1].name)
@@ -84,6 +86,8 @@ def _guard_depth(environ: dict) -> None:
 
 
 def do_add(args, environ) -> int:
+    from vaultsh.commands import add
+
     if args.env:
         creds = add.from_environ(environ)
     else:
@@ -108,6 +112,8 @@ def _ask_key() -> tuple[str, str]:
 
 
 def do_remove(args, environ) -> int:
+    from vaultsh.commands import remove
+
     vault = Vault()
     if not args.force:
         _confirm(f"Delete the key of profile {args.profile} from the keyring? [y/N] ")
@@ -124,6 +130,8 @@ def _confirm(question: str) -> None:
 
 
 def do_clear(args, environ) -> int:
+    from vaultsh.commands import clear
+
     vault = Vault()
     if args.profile:
         config = config_mod.load(config_mod.config_path(environ))
@@ -133,12 +141,16 @@ def do_clear(args, environ) -> int:
 
 
 def do_list(args, environ) -> int:
+    from vaultsh.commands import list as list_cmd
+
     config = config_mod.load(config_mod.config_path(environ))
     _out(list_cmd.render(list_cmd.rows(config, Vault())))
     return 0
 
 
 def do_exec(args, environ) -> int:
+    from vaultsh.commands import exec
+
     exec.refuse_nested(environ)
     argv = exec.command_line(args.cmd, environ)
     path = exec.find_command(argv[0], environ)
@@ -151,6 +163,8 @@ def do_exec(args, environ) -> int:
 
 
 def do_export(args, environ) -> int:
+    from vaultsh.commands import export
+
     resolved, _ = _resolve(args, environ)
     creds = resolved.provider.retrieve()
     if creds.session_token is None and _is_terminal(sys.stdout):
@@ -162,6 +176,8 @@ def do_export(args, environ) -> int:
 
 
 def do_rotate(args, environ) -> int:
+    from vaultsh.commands import rotate
+
     _guard_depth(environ)
     pause = _pause_after(environ.get(PAUSE_VARIABLE))
     vault = Vault()
@@ -187,6 +203,8 @@ def _ask_other_key(explanation: str) -> str | None:
 
 def _pause_after(step: str | None):
     """The pause hook of a rotation: SIGSTOP after `step`, for crash tests."""
+    from vaultsh.commands import rotate
+
     if not step:
         return rotate.no_pause
     if step not in rotate.STEPS:
@@ -207,7 +225,7 @@ def do_shell(args, environ) -> int:
     from vaultsh.repl.app import run_shell
     from vaultsh.session import LiveSession
 
-    resolved, vault = _resolve(args, environ)
+    resolved, vault = _resolve(args, environ, brief=False)
     session = LiveSession(resolved)
     session.credentials()
     return run_shell(session, vault)

@@ -7,7 +7,8 @@ Every item lives under the keyring service `vaultsh`:
 - `index` lists which keys, sessions and rotations exist, with each session's
   expiry, so that `list` and the prompt never need to read a secret.
 The backend is whatever keyring picks: PYTHON_KEYRING_BACKEND, keyringrc.cfg,
-or its own detection.
+or its own detection. Reads of a named file or Secret Service backend take the
+short ways of vaultsh.stores.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from vaultsh import stores
 from vaultsh.config import env_seconds
 from vaultsh.credentials import Credentials, mask, parse_time, rfc3339, utcnow
 from vaultsh.errors import VaultError
@@ -154,14 +156,26 @@ def _session_user(kind: str, profile: str, serial: str | None) -> str:
 class Vault:
     """Keys and sessions in a keyring backend; all keyring errors become VaultError."""
 
-    def __init__(self, backend=None, service: str = SERVICE) -> None:
+    def __init__(
+        self, backend=None, service: str = SERVICE, remember_index: bool = False
+    ) -> None:
+        """A vault on `backend`, else on the backend keyring would pick.
+
+        With remember_index, the index is read once and then kept, apart from
+        this vault's own changes: for commands that end within seconds.
+        """
         self._backend = backend
+        self._reader = None
+        if backend is None:
+            self._reader = stores.reader_for(stores.configured_backend())
         self.service = service
+        self._remember_index = remember_index
+        self._remembered: dict | None = None
 
     @property
     def backend(self):
         if self._backend is None:
-            self._backend = _load_backend()
+            self._backend = stores.writer_for(self._reader) or _load_backend()
         return self._backend
 
     @property
@@ -172,6 +186,13 @@ class Vault:
     # raw items -------------------------------------------------------------
 
     def _get(self, user: str) -> str | None:
+        if self._reader is not None:
+            try:
+                with _translated("read from"):
+                    return self._reader.get(self.service, user)
+            except stores.Fallback as exc:
+                log.debug("reading through keyring: %s", exc)
+                self._reader = None
         with _translated("read from"):
             return self.backend.get_password(self.service, user)
 
@@ -192,6 +213,14 @@ class Vault:
         return True
 
     def _index(self) -> dict:
+        if self._remembered is None:
+            index = self._read_index()
+            if not self._remember_index:
+                return index
+            self._remembered = index
+        return self._remembered
+
+    def _read_index(self) -> dict:
         raw = self._get(INDEX)
         try:
             data = json.loads(raw) if raw else {}
@@ -211,11 +240,14 @@ class Vault:
     @contextlib.contextmanager
     def _editing_index(self) -> Iterator[dict]:
         with file_lock("vault", "the keyring index"):
-            index = self._index()
+            index = self._read_index()
             yield index
             if not index["rotations"]:
                 del index["rotations"]
             self._set(INDEX, json.dumps(index, sort_keys=True))
+            index["rotations"] = index.get("rotations", {})
+            if self._remember_index:
+                self._remembered = index
 
     # long-term keys --------------------------------------------------------
 
@@ -325,34 +357,40 @@ def _same_session(a: dict, b: dict) -> bool:
 @contextlib.contextmanager
 def _translated(action: str) -> Iterator[None]:
     """Turn keyring and backend failures into one VaultError line."""
-    import keyring.errors
-
     try:
         yield
-    except VaultError:
+    except (VaultError, stores.Fallback):
         raise
-    except keyring.errors.KeyringLocked as exc:
+    except Exception as exc:  # any backend: D-Bus, files, third-party packages
+        raise _vault_error(action, exc) from exc
+
+
+def _vault_error(action: str, exc: Exception) -> VaultError:
+    # keyring is imported only once something failed: reads that take the
+    # short ways of vaultsh.stores never load it
+    import keyring.errors
+
+    from vaultsh import sealedfile
+
+    if isinstance(exc, (keyring.errors.KeyringLocked, sealedfile.Locked)):
         hint = "unlock it (log in to the desktop session) and try again"
         if "vaultsh file keyring" in str(exc):
             hint = "check VAULTSH_FILE_PASSPHRASE, or run in a terminal to be asked"
-        raise VaultError(
-            f"cannot {action} the keyring: it is locked ({exc})", hint
-        ) from exc
-    except keyring.errors.NoKeyringError as exc:
-        raise VaultError("no usable keyring backend", NO_BACKEND_HINT) from exc
-    except keyring.errors.PasswordDeleteError as exc:
-        raise VaultError(f"nothing to delete ({exc})") from exc
-    except keyring.errors.PasswordSetError as exc:
+        return VaultError(f"cannot {action} the keyring: it is locked ({exc})", hint)
+    if isinstance(exc, keyring.errors.NoKeyringError):
+        return VaultError("no usable keyring backend", NO_BACKEND_HINT)
+    if isinstance(exc, keyring.errors.PasswordDeleteError):
+        return VaultError(f"nothing to delete ({exc})")
+    if isinstance(exc, keyring.errors.PasswordSetError):
         hint = "check that it can be written (free space, permissions)"
         if "passphrase" in str(exc):
             hint = None
-        raise VaultError(f"cannot {action} the keyring: {exc}", hint) from exc
-    except Exception as exc:  # any backend: D-Bus, files, third-party packages
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        hint = "check that the keyring service is running and unlocked"
-        if "vaultsh file keyring" in reason:
-            hint = "check VAULTSH_FILE_DIR and the permissions of its folder"
-        raise VaultError(f"cannot {action} the keyring: {reason}", hint) from exc
+        return VaultError(f"cannot {action} the keyring: {exc}", hint)
+    reason = " ".join(str(exc).split()) or type(exc).__name__
+    hint = "check that the keyring service is running and unlocked"
+    if "vaultsh file keyring" in reason:
+        hint = "check VAULTSH_FILE_DIR and the permissions of its folder"
+    return VaultError(f"cannot {action} the keyring: {reason}", hint)
 
 
 def _load_backend():

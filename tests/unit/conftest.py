@@ -26,6 +26,7 @@ import pytest
 from moto import mock_aws
 
 from vaultsh import config as config_mod
+from vaultsh import stores
 from vaultsh.credentials import Credentials, utcnow
 from vaultsh.filestore import DIR_ENV, PASSPHRASE_ENV, EncryptedFileKeyring
 from vaultsh.vault import Vault
@@ -106,8 +107,14 @@ def backend(
     folder.mkdir(mode=0o700)
     (folder / "keyring.bin").write_bytes(blob)
     monkeypatch.setattr(shared, "file_path", folder / "keyring.bin")
-    # keyring keeps the backend it chose in a module global; give it ours
+    # keyring keeps the backend it chose in a module global; give it ours, and
+    # let vaultsh's short way read the same unlocked file (one scrypt a run)
     monkeypatch.setattr(keyring.core, "_keyring_backend", shared)
+    monkeypatch.setattr(
+        stores,
+        "reader_for",
+        lambda name: shared.sealed if name == stores.FILE_BACKEND else None,
+    )
     return shared
 
 

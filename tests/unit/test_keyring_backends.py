@@ -27,7 +27,7 @@ from keyring.errors import (
 )
 
 from tests.keyring_daemon import KeyringDaemon, start_keyring_daemon
-from vaultsh import filestore
+from vaultsh import filestore, sealedfile
 from vaultsh.filestore import DIR_ENV, PASSPHRASE_ENV, EncryptedFileKeyring
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -257,7 +257,7 @@ def test_header_records_format_and_kdf_parameters(
     file_keyring: EncryptedFileKeyring, keyring_file: Path
 ) -> None:
     file_keyring.set_password("svc", "alice", "s3cret")
-    magic, version, log2_n, r, p, salt = filestore._HEADER.unpack_from(
+    magic, version, log2_n, r, p, salt = sealedfile._HEADER.unpack_from(
         keyring_file.read_bytes()
     )
     assert (magic, version) == (b"VSKR", filestore.FORMAT_VERSION)
@@ -274,7 +274,7 @@ def test_each_file_gets_its_own_salt(
         monkeypatch.setenv(DIR_ENV, str(tmp_path / name))
         EncryptedFileKeyring().set_password("svc", "alice", "s3cret")
         raw = (tmp_path / name / "keyring.bin").read_bytes()
-        salts.add(filestore._HEADER.unpack_from(raw)[-1])
+        salts.add(sealedfile._HEADER.unpack_from(raw)[-1])
     assert len(salts) == 2
 
 

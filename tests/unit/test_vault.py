@@ -218,8 +218,8 @@ def test_default_backend_is_the_one_keyring_is_configured_with(backend):
     vault = Vault()
     vault.set_key("dev", KEY)
 
-    assert vault.backend is backend
     assert vault.backend_name == "vaultsh.filestore.EncryptedFileKeyring"
+    assert backend.get_password("vaultsh", "key:dev") is not None
 
 
 def test_storing_a_session_drops_the_ended_ones(vault, backend):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from vaultsh.config import format_duration
@@ -77,6 +76,8 @@ class Cached:
             log.warning("cannot cache the %s session: %s", self.kind, exc)
 
     def _lock_name(self) -> str:
+        import hashlib
+
         key = "\0".join([self.kind, self.profile, self.serial or ""])
         return "session-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
