@@ -6,6 +6,11 @@ Every item lives under the keyring service `vaultsh`:
 - `rotation:PROFILE` records a key rotation under way (see commands.rotate);
 - `index` lists which keys, sessions and rotations exist, with each session's
   expiry, so that `list` and the prompt never need to read a secret.
+Sessions and the index (never a long-term key) are also copied into the
+kernel's user keyring (vaultsh.keyctl) for their lifetime, so that a cached
+lookup reads neither D-Bus nor the encrypted file. Copies are made and
+dropped only under the vault lock, the same lock every change takes, so a
+copy never outlives the item it copies.
 The backend is whatever keyring picks: PYTHON_KEYRING_BACKEND, keyringrc.cfg,
 or its own detection. Reads of a named file or Secret Service backend take the
 short ways of vaultsh.stores.
@@ -19,12 +24,12 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from vaultsh import stores
+from vaultsh import keyctl, stores
 from vaultsh.config import env_seconds
 from vaultsh.credentials import Credentials, mask, parse_time, rfc3339, utcnow
 from vaultsh.errors import VaultError
@@ -35,6 +40,8 @@ SERVICE = "vaultsh"
 INDEX = "index"
 LOCK_TIMEOUT_VARIABLE = "VAULTSH_LOCK_TIMEOUT"
 LOCK_WAIT = 120.0
+#: how long the kernel keeps its copy of the index without a change
+INDEX_COPY_SECONDS = 3600
 NO_BACKEND_HINT = (
     "start a Secret Service (gnome-keyring) or use the encrypted file: "
     "PYTHON_KEYRING_BACKEND=vaultsh.filestore.EncryptedFileKeyring"
@@ -166,9 +173,18 @@ class Vault:
         """
         self._backend = backend
         self._reader = None
-        if backend is None:
-            self._reader = stores.reader_for(stores.configured_backend())
+        self._copies = None
         self.service = service
+        if backend is None:
+            configured = stores.configured_backend()
+            self._reader = stores.reader_for(configured)
+            prefix = _copy_prefix(service, configured, self._reader)
+        else:
+            kind = type(backend)
+            named = f"{kind.__module__}.{kind.__name__}"
+            prefix = _copy_prefix(service, named, getattr(backend, "sealed", None))
+        if prefix is not None:
+            self._copies = keyctl.open_kernel_keyring(prefix)
         self._remember_index = remember_index
         self._remembered: dict | None = None
 
@@ -196,6 +212,36 @@ class Vault:
         with _translated("read from"):
             return self.backend.get_password(self.service, user)
 
+    def _get_copied(self, user: str, lifetime: Callable[[str], float]) -> str | None:
+        """An item from its kernel copy, else from the backend.
+
+        The copy is made (for lifetime(value) seconds) only when the vault
+        lock is free: a change under way may be about to make the value stale.
+        """
+        copies = self._copies
+        if copies is None or not copies.reading:
+            return self._get(user)
+        copy = copies.get(user)
+        if copy is not None:
+            try:
+                return copy.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        with _lock_if_free("vault") as locked:
+            value = self._get(user)
+            if locked and value is not None:
+                copies.put(user, value.encode("utf-8"), int(lifetime(value)))
+            return value
+
+    def _copy(self, user: str, value: str | None, seconds: float = 0) -> None:
+        """Replace or drop (value None) a kernel copy; only under the vault lock."""
+        if self._copies is None:
+            return
+        if value is None:
+            self._copies.drop(user)
+        else:
+            self._copies.put(user, value.encode("utf-8"), int(seconds))
+
     def _set(self, user: str, value: str) -> None:
         with _translated("write to"):
             self.backend.set_password(self.service, user, value)
@@ -214,14 +260,13 @@ class Vault:
 
     def _index(self) -> dict:
         if self._remembered is None:
-            index = self._read_index()
+            index = self._read_index(self._get_copied(INDEX, _index_lifetime))
             if not self._remember_index:
                 return index
             self._remembered = index
         return self._remembered
 
-    def _read_index(self) -> dict:
-        raw = self._get(INDEX)
+    def _read_index(self, raw: str | None) -> dict:
         try:
             data = json.loads(raw) if raw else {}
         except ValueError:
@@ -240,11 +285,14 @@ class Vault:
     @contextlib.contextmanager
     def _editing_index(self) -> Iterator[dict]:
         with file_lock("vault", "the keyring index"):
-            index = self._read_index()
+            self._copy(INDEX, None)
+            index = self._read_index(self._get(INDEX))
             yield index
             if not index["rotations"]:
                 del index["rotations"]
-            self._set(INDEX, json.dumps(index, sort_keys=True))
+            text = json.dumps(index, sort_keys=True)
+            self._set(INDEX, text)
+            self._copy(INDEX, text, INDEX_COPY_SECONDS)
             index["rotations"] = index.get("rotations", {})
             if self._remember_index:
                 self._remembered = index
@@ -305,13 +353,15 @@ class Vault:
         return sorted(entries, key=lambda e: e.expiration)
 
     def get_session(self, kind: str, profile: str, serial: str | None):
-        raw = self._get(_session_user(kind, profile, serial))
+        raw = self._get_copied(_session_user(kind, profile, serial), _session_lifetime)
         return Credentials.from_json(raw) if raw else None
 
     def set_session(
         self, kind: str, profile: str, serial: str | None, creds: Credentials
     ) -> None:
-        self._set(_session_user(kind, profile, serial), creds.to_json())
+        user = _session_user(kind, profile, serial)
+        text = creds.to_json()
+        self._set(user, text)
         entry = {
             "kind": kind,
             "profile": profile,
@@ -321,6 +371,7 @@ class Vault:
         with self._editing_index() as index:
             keep = [e for e in index["sessions"] if not _same_session(e, entry)]
             index["sessions"] = self._drop_expired(keep) + [entry]
+            self._copy(user, text, creds.seconds_left() or 0)
 
     def _drop_expired(self, entries: list[dict]) -> list[dict]:
         """Delete sessions that have ended; returns the live ones."""
@@ -330,24 +381,94 @@ class Vault:
             if parse_time(entry["expires"]) > now:
                 live.append(entry)
             else:
-                self._delete(
-                    _session_user(entry["kind"], entry["profile"], entry["serial"])
-                )
+                self._delete_session(entry)
         return live
 
+    def _drop_copies(self, profile: str | None) -> None:
+        copies = self._copies
+        raw = copies.get(INDEX) if copies is not None and copies.reading else None
+        if raw is None:
+            return
+        try:
+            entries = json.loads(raw).get("sessions", [])
+            for entry in entries:
+                if profile is None or entry["profile"] == profile:
+                    user = _session_user(
+                        entry["kind"], entry["profile"], entry["serial"]
+                    )
+                    copies.drop(user)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            copies.drop(INDEX)
+
+    def _delete_session(self, entry: dict) -> None:
+        user = _session_user(entry["kind"], entry["profile"], entry["serial"])
+        self._copy(user, None)
+        self._delete(user)
+
     def clear_sessions(self, profile: str | None = None) -> int:
-        """Delete cached sessions (of one profile, or all); returns how many."""
+        """Delete cached sessions (of one profile, or all); returns how many.
+
+        Their kernel copies go first, from the copied index: they end even
+        when the keyring backend then refuses (locked, unreachable).
+        """
+        self._drop_copies(profile)
         with self._editing_index() as index:
             keep, drop = [], []
             for entry in index["sessions"]:
                 mine = profile is None or entry["profile"] == profile
                 (drop if mine else keep).append(entry)
             for entry in drop:
-                self._delete(
-                    _session_user(entry["kind"], entry["profile"], entry["serial"])
-                )
+                self._delete_session(entry)
             index["sessions"] = keep
         return len(drop)
+
+
+def _copy_prefix(service: str, backend: str | None, store) -> str | None:
+    """The name space of one store's kernel copies, or None to make none.
+
+    Copies are made only for stores vaultsh can tell apart: a file keyring
+    (by its path) and a Secret Service (by its bus); keyring's choice, when
+    the user named no backend, counts as the Secret Service of the bus.
+    """
+    path = getattr(store, "path", None)
+    if path is not None:
+        where = os.path.abspath(path)
+    elif backend in (None, stores.SECRET_SERVICE_BACKEND):
+        where = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+    else:
+        return None
+    return f"vaultsh:{service}:{backend or 'auto'}:{where}"
+
+
+def _index_lifetime(value: str) -> float:
+    return INDEX_COPY_SECONDS
+
+
+def _session_lifetime(value: str) -> float:
+    try:
+        return Credentials.from_json(value).seconds_left() or 0
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return 0
+
+
+@contextlib.contextmanager
+def _lock_if_free(name: str) -> Iterator[bool]:
+    """Hold the lock if no one does; yields False when it is taken or unusable."""
+    try:
+        fd = _open_lock(name)
+    except VaultError:
+        # no state folder: go on unlocked (the caller only skips a copy)
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 def _same_session(a: dict, b: dict) -> bool:

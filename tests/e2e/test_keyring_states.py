@@ -2,7 +2,9 @@
 
 gnome-keyring runs on a private D-Bus (tests/keyring_daemon.py); the test
 locks its login collection through the Secret Service API, as a screen lock
-or `secret-tool lock` would.
+or `secret-tool lock` would. Sessions cached before the lock stay usable from
+their kernel keyring copies until they expire; with those copies turned off
+(VAULTSH_KERNEL_KEYRING=off) every command meets the lock.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def test_locked_secret_service_is_one_line_and_changes_nothing(
     lock(gnome_keyring)
     before = vaultsh_items(gnome_keyring)
 
-    result = vaultsh(*args, env=keys)
+    result = vaultsh(*args, env={**keys, "VAULTSH_KERNEL_KEYRING": "off"})
 
     line = assert_one_error(result)
     assert result.status == 1
@@ -70,3 +72,26 @@ def test_locked_secret_service_is_one_line_and_changes_nothing(
     assert "unlock it" in line
     assert vaultsh_items(gnome_keyring) == before
     assert before[0] is True
+
+
+@pytest.mark.parametrize("keyring_kind", ["secret-service"])
+def test_a_session_cached_before_the_lock_serves_until_it_ends(
+    vaultsh, account, gnome_keyring
+):
+    keys = {
+        "AWS_ACCESS_KEY_ID": account.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": account.secret_access_key,
+    }
+    assert_ok(vaultsh("add", "--env", "dev", env=keys))
+    cached = assert_ok(vaultsh("export", "--format=json", ROLE)).stdout
+    lock(gnome_keyring)
+
+    assert assert_ok(vaultsh("export", "--format=json", ROLE)).stdout == cached
+    assert_ok(vaultsh("exec", ROLE, "--", "true"))
+    # what is not a cached session still needs the keyring unlocked
+    line = assert_one_error(vaultsh("export", "--no-session", "--format=json", "dev"))
+    assert "the keyring: it is locked" in line
+    # clear ends the cached sessions' copies even while it cannot reach the rest
+    assert "it is locked" in assert_one_error(vaultsh("clear"))
+    line = assert_one_error(vaultsh("export", "--format=json", ROLE))
+    assert "the keyring: it is locked" in line

@@ -73,6 +73,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", BACKEND_NAME)
     monkeypatch.setenv(DIR_ENV, str(tmp_path / "keyring"))
     monkeypatch.setenv(PASSPHRASE_ENV, PASSPHRASE)
+    # kernel keyring copies are shared by every process of the user; the tests
+    # that are about them turn them on
+    monkeypatch.setenv("VAULTSH_KERNEL_KEYRING", "off")
     return tmp_path
 
 
