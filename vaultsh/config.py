@@ -8,7 +8,6 @@ another) and a few keys of its own for the shell: `vaultsh_bucket` and
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 from collections.abc import Mapping
@@ -183,6 +182,8 @@ def _parse_failure(cause: object) -> str:
     if isinstance(cause, configparser.ParsingError):
         lineno, shown = cause.errors[0]
         try:
+            import ast
+
             line = str(ast.literal_eval(shown)).strip()
         except (ValueError, SyntaxError):
             line = shown

@@ -17,7 +17,6 @@ import ctypes
 import errno
 import logging
 import os
-import platform
 import sys
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ class KernelKeyring:
         self.prefix = prefix
         #: False: copies are only dropped, never read or stored
         self.reading = reading
-        add_key, keyctl = _SYSCALLS[platform.machine()]
+        add_key, keyctl = _SYSCALLS[os.uname().machine]
         self._libc = ctypes.CDLL(None, use_errno=True)
         self._libc.syscall.restype = ctypes.c_long
         self._add_key = add_key
@@ -126,7 +125,7 @@ def open_kernel_keyring(prefix: str, environ=None) -> KernelKeyring | None:
     """
     environ = os.environ if environ is None else environ
     off = environ.get(SWITCH_VARIABLE, "").strip().lower() in ("off", "0", "no")
-    if not sys.platform.startswith("linux") or platform.machine() not in _SYSCALLS:
+    if not sys.platform.startswith("linux") or os.uname().machine not in _SYSCALLS:
         return None
     try:
         return KernelKeyring(prefix, reading=not off)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-import subprocess
 
-from vaultsh.children import process_timeout, run_for_output
 from vaultsh.errors import MfaError
 
 log = logging.getLogger(__name__)
@@ -32,6 +30,10 @@ def check_code(code: str, origin: str) -> str:
 
 def from_process(command: str, profile: str) -> str:
     """Run `mfa_process` through the shell and read the code it prints."""
+    import subprocess
+
+    from vaultsh.children import process_timeout, run_for_output
+
     origin = f"mfa_process of profile {profile}"
     timeout = process_timeout()
     try:

@@ -13,7 +13,7 @@ from vaultsh.providers.sts import StsCall
 log = logging.getLogger(__name__)
 
 
-class AssumeRole:
+class AssumeRole(Provider):
     kind = "sts.AssumeRole"
 
     def __init__(self, source: Provider, call: StsCall) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from vaultsh.credentials import Credentials
 
 
-class Provider(Protocol):
-    """A source of credentials."""
+class Provider:
+    """A source of credentials; each source subclasses it."""
 
     #: what `list` calls sessions of this source, for example sts.AssumeRole
     kind: str
@@ -16,4 +14,4 @@ class Provider(Protocol):
 
     def retrieve(self) -> Credentials:
         """Credentials, with their expiry when they have one; raises VaultshError."""
-        ...
+        raise NotImplementedError

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 MIN_REMAINING = 300
 
 
-class Cached:
+class Cached(Provider):
     """Wraps any provider; keyed by (kind, profile, MFA serial)."""
 
     def __init__(

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import subprocess
 
-from vaultsh.children import process_timeout, run_for_output
 from vaultsh.credentials import Credentials, parse_time
 from vaultsh.errors import ConfigError, NoStoredKey
+from vaultsh.providers.base import Provider
 
 
 def calls_vaultsh(command: str) -> bool:
@@ -21,7 +20,7 @@ def calls_vaultsh(command: str) -> bool:
     return bool(words) and os.path.basename(words[0]) in ("vaultsh", "aws-vault")
 
 
-class CredentialProcess:
+class CredentialProcess(Provider):
     kind = "credential_process"
 
     def __init__(self, profile: str, command: str) -> None:
@@ -35,6 +34,10 @@ class CredentialProcess:
                 "credential_process runs vaultsh itself",
                 f"store the key with 'vaultsh add {self.profile}'",
             )
+        import subprocess
+
+        from vaultsh.children import process_timeout, run_for_output
+
         where = f"credential_process of profile {self.profile}"
         timeout = process_timeout()
         try:

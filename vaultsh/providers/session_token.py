@@ -12,7 +12,7 @@ from vaultsh.providers.sts import StsCall
 log = logging.getLogger(__name__)
 
 
-class SessionToken:
+class SessionToken(Provider):
     kind = "sts.GetSessionToken"
 
     def __init__(self, source: Provider, call: StsCall) -> None:

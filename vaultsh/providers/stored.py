@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from vaultsh.credentials import Credentials
 from vaultsh.errors import NoStoredKey
+from vaultsh.providers.base import Provider
 from vaultsh.vault import Vault
 
 
-class StoredKey:
+class StoredKey(Provider):
     kind = "keyring"
 
     def __init__(self, vault: Vault, profile: str) -> None:
