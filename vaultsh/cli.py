@@ -65,7 +65,8 @@ def _profile_arg(parser: argparse.ArgumentParser, optional=False) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, just that command's (for a faster start)."""
     common = _Parser(add_help=False)
     common.add_argument(
         "--debug",
@@ -83,61 +84,96 @@ def build_parser() -> argparse.ArgumentParser:
     subs = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=_Parser
     )
-    made = {
-        name: subs.add_parser(name, help=text, description=text, parents=[common])
-        for name, text in COMMANDS.items()
-    }
-    _profile_arg(made["add"])
-    made["add"].add_argument(
+    for name, text in COMMANDS.items():
+        if only is None or name == only:
+            sub = subs.add_parser(name, help=text, description=text, parents=[common])
+            _ARGUMENTS[name](sub)
+    return parser
+
+
+def _add_arguments(sub: argparse.ArgumentParser) -> None:
+    _profile_arg(sub)
+    sub.add_argument(
         "--env",
         action="store_true",
         help="read AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment",
     )
-    _profile_arg(made["remove"])
-    made["remove"].add_argument(
+
+
+def _remove_arguments(sub: argparse.ArgumentParser) -> None:
+    _profile_arg(sub)
+    sub.add_argument(
         "-f", "--force", action="store_true", help="do not ask for confirmation"
     )
-    _profile_arg(made["clear"], optional=True)
-    for name in ("exec", "export", "shell"):
-        _session_flags(made[name])
-    _session_flags(made["rotate"])
-    _profile_arg(made["export"])
-    made["export"].add_argument(
+
+
+def _export_arguments(sub: argparse.ArgumentParser) -> None:
+    _session_flags(sub)
+    _profile_arg(sub)
+    sub.add_argument(
         "--format",
         default="env",
         choices=("env", "export-env", "json", "ini"),
         help="output format (default: env)",
     )
-    _profile_arg(made["rotate"])
-    made["rotate"].add_argument(
+
+
+def _rotate_arguments(sub: argparse.ArgumentParser) -> None:
+    _session_flags(sub)
+    _profile_arg(sub)
+    sub.add_argument(
         "--delete-other-key",
         metavar="KEYID",
         help="first delete this other access key of the IAM user (never the "
         "stored one), when it already has the two keys IAM allows",
     )
-    _profile_arg(made["shell"])
-    _profile_arg(made["exec"])
-    made["exec"].add_argument(
+
+
+def _shell_arguments(sub: argparse.ArgumentParser) -> None:
+    _session_flags(sub)
+    _profile_arg(sub)
+
+
+def _exec_arguments(sub: argparse.ArgumentParser) -> None:
+    _session_flags(sub)
+    _profile_arg(sub)
+    sub.add_argument(
         "cmd",
         nargs="*",
         metavar="-- COMMAND",
         help="the command and its arguments (default: $SHELL)",
     )
-    _integration_args(made)
-    return parser
 
 
-def _integration_args(made: dict[str, argparse.ArgumentParser]) -> None:
-    for name in ("shell-init", "completion"):
-        made[name].add_argument(
-            "shell", choices=("zsh", "bash", "fish"), help="the shell to print it for"
-        )
-    made["prompt"].add_argument(
+def _shell_name_argument(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "shell", choices=("zsh", "bash", "fish"), help="the shell to print it for"
+    )
+
+
+def _prompt_arguments(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
         "--format",
         default="plain",
         choices=("plain", "ansi", "zsh", "bash"),
         help="plain text, or coloured for a terminal, zsh's or bash's prompt",
     )
+
+
+_ARGUMENTS = {
+    "add": _add_arguments,
+    "remove": _remove_arguments,
+    "list": lambda sub: None,
+    "exec": _exec_arguments,
+    "export": _export_arguments,
+    "rotate": _rotate_arguments,
+    "clear": lambda sub: _profile_arg(sub, optional=True),
+    "shell": _shell_arguments,
+    "demo": lambda sub: None,
+    "shell-init": _shell_name_argument,
+    "completion": _shell_name_argument,
+    "prompt": _prompt_arguments,
+}
 
 
 def _normalise(argv: list[str]) -> list[str]:
@@ -157,10 +193,15 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     """Parse; for `exec`, everything after the first `--` is the command."""
     words = [i for i, word in enumerate(argv) if not word.startswith("-")]
     start = words[0] if words else len(argv)
-    if argv[start : start + 1] != ["exec"] or "--" not in argv[start:]:
-        return build_parser().parse_args(argv)
+    command = argv[start] if start < len(argv) else None
+    # flags before the command (--help, --version) need the whole parser
+    only = (
+        command if command in COMMANDS and argv[:start] in ([], ["--debug"]) else None
+    )
+    if command != "exec" or "--" not in argv[start:]:
+        return build_parser(only).parse_args(argv)
     cut = argv.index("--", start)
-    args = build_parser().parse_args(argv[:cut])
+    args = build_parser(only).parse_args(argv[:cut])
     if args.cmd:
         raise UsageError(
             f"unexpected {' '.join(args.cmd)!r} before --",

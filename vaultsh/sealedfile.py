@@ -16,9 +16,7 @@ import contextlib
 import getpass
 import json
 import os
-import secrets
 import struct
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterator
@@ -141,7 +139,7 @@ def _seal(key: bytes, header: _Header, items: Items) -> bytes:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     associated = header.pack()
-    nonce = secrets.token_bytes(_NONCE_SIZE)
+    nonce = os.urandom(_NONCE_SIZE)
     plaintext = json.dumps(items, sort_keys=True).encode("ascii")
     return associated + nonce + AESGCM(key).encrypt(nonce, plaintext, associated)
 
@@ -212,6 +210,8 @@ def _read_passphrase(path: Path, new: bool) -> str:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     """Replace path with data so a crash leaves either the old or the new file."""
+    import tempfile
+
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as stream:
@@ -301,7 +301,7 @@ class SealedFile:
 
     def _new_header(self) -> _Header:
         if self._unlocked is None:
-            header = _Header(salt=secrets.token_bytes(16))
+            header = _Header(salt=os.urandom(16))
             passphrase = _read_passphrase(self.path, new=True)
             self._unlocked = (header, _derive_key(passphrase, header))
         return self._unlocked[0]
