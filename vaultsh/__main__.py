@@ -1,3 +1,3 @@
-from vaultsh.cli import main
+from vaultsh.cli import run
 
-raise SystemExit(main())
+run()

@@ -601,7 +601,7 @@ def keyring_items(home) -> dict | None:
         patch.setenv(PASSPHRASE_ENV, home.env[PASSPHRASE_ENV])
         backend = EncryptedFileKeyring()
         try:
-            loaded = backend._load()
+            loaded = backend.sealed._load()
         except Exception as exc:  # a case that damages the file on purpose
             return {"unreadable": {type(exc).__name__: home.keyring_file.read_bytes()}}
     return loaded[1] if loaded else None
