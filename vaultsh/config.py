@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections import namedtuple
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from vaultsh.errors import ConfigError, ProfileNotFound, UsageError
@@ -29,12 +29,11 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
     return Path.home() / ".aws" / "config"
 
 
-@dataclass(frozen=True)
-class Profile:
-    """One profile's settings, with `include_profile` already merged in."""
+class Profile(namedtuple("Profile", "name values")):
+    """One profile's settings (`values`, a mapping of str to str), with
+    `include_profile` already merged in."""
 
-    name: str
-    values: Mapping[str, str]
+    __slots__ = ()
 
     def get(self, key: str) -> str | None:
         value = self.values.get(key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import namedtuple
 from datetime import datetime, timezone
 
 
@@ -31,14 +31,21 @@ def parse_time(text: str) -> datetime:
     return moment
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """AWS credentials; `expiration` is None for a long-term key."""
+# The value types on the path of every credential lookup are named tuples:
+# immutable like frozen dataclasses, at a fraction of their import cost.
 
-    access_key_id: str
-    secret_access_key: str
-    session_token: str | None = None
-    expiration: datetime | None = None
+
+class Credentials(
+    namedtuple(
+        "Credentials",
+        "access_key_id secret_access_key session_token expiration",
+        defaults=(None, None),
+    )
+):
+    """AWS credentials: two strings, then the session token (str or None) and
+    `expiration` (an aware datetime; None for a long-term key)."""
+
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return f"Credentials({mask(self.access_key_id)}, expires={self.expiration})"

@@ -19,8 +19,8 @@ import os
 import struct
 import unicodedata
 import warnings
+from collections import namedtuple
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 try:
@@ -83,15 +83,16 @@ def default_path() -> Path:
     return Path(data_home) / "vaultsh" / FILE_NAME
 
 
-@dataclass(frozen=True)
-class _Header:
+class _Header(
+    namedtuple(
+        "_Header",
+        "salt log2_n r p version",
+        defaults=(SCRYPT_LOG2_N, SCRYPT_R, SCRYPT_P, FORMAT_VERSION),
+    )
+):
     """The clear-text start of the file: what is needed to derive the key."""
 
-    salt: bytes
-    log2_n: int = SCRYPT_LOG2_N
-    r: int = SCRYPT_R
-    p: int = SCRYPT_P
-    version: int = FORMAT_VERSION
+    __slots__ = ()
 
     def pack(self) -> bytes:
         fields = (_MAGIC, self.version, self.log2_n, self.r, self.p, self.salt)

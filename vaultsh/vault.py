@@ -24,8 +24,8 @@ import json
 import logging
 import os
 import time
+from collections import namedtuple
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -48,14 +48,11 @@ NO_BACKEND_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class SessionEntry:
-    """A cached session as the index describes it; holds no secret."""
+class SessionEntry(namedtuple("SessionEntry", "kind profile serial expiration")):
+    """A cached session as the index describes it (strings, and an aware
+    datetime); holds no secret."""
 
-    kind: str
-    profile: str
-    serial: str
-    expiration: datetime
+    __slots__ = ()
 
     def seconds_left(self, now: datetime | None = None) -> float:
         return (self.expiration - (now or utcnow())).total_seconds()

@@ -12,7 +12,6 @@ Every STS step is wrapped in the session cache.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 
 from vaultsh.config import CHAINED_ROLE_MAX, DEFAULT_DURATION, Config, Profile
 from vaultsh.errors import ConfigError, NoStoredKey, UsageError, VaultshError
@@ -31,25 +30,38 @@ log = logging.getLogger(__name__)
 DEFAULT_STS_REGION = "us-east-1"
 
 
-@dataclass
 class Options:
     """What the command line says; None means 'not given'."""
 
-    no_session: bool = False
-    duration: int | None = None
-    region: str | None = None
-    mfa_token: str | None = None
-    environ: dict = field(default_factory=dict)
+    def __init__(
+        self,
+        no_session: bool = False,
+        duration: int | None = None,
+        region: str | None = None,
+        mfa_token: str | None = None,
+        environ: dict | None = None,
+    ) -> None:
+        self.no_session = no_session
+        self.duration = duration
+        self.region = region
+        self.mfa_token = mfa_token
+        self.environ = {} if environ is None else environ
 
 
-@dataclass
 class Resolved:
     """A profile made ready: its provider, region and config section."""
 
-    profile: Profile
-    provider: Provider
-    region: str | None
-    chain: list[Profile]
+    def __init__(
+        self,
+        profile: Profile,
+        provider: Provider,
+        region: str | None,
+        chain: list[Profile],
+    ) -> None:
+        self.profile = profile
+        self.provider = provider
+        self.region = region
+        self.chain = chain
 
 
 def resolve(config: Config, vault: Vault, name: str, options: Options) -> Resolved:

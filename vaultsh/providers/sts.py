@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from vaultsh import aws
 from vaultsh.config import Profile
 from vaultsh.credentials import Credentials
 from vaultsh.mfa import MfaSource
 
 
-@dataclass
 class StsCall:
     """The profile, duration, region and MFA source of one STS call."""
 
-    profile: Profile
-    duration: int
-    region: str
-    mfa: MfaSource
-    endpoint_profile: str | None = None
+    def __init__(
+        self,
+        profile: Profile,
+        duration: int,
+        region: str,
+        mfa: MfaSource,
+        endpoint_profile: str | None = None,
+    ) -> None:
+        self.profile = profile
+        self.duration = duration
+        self.region = region
+        self.mfa = mfa
+        self.endpoint_profile = endpoint_profile
 
     def mfa_params(self) -> dict[str, str]:
         serial = self.profile.mfa_serial
