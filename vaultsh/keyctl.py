@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 
 #: set to "off" to keep sessions only in the keyring backend
 SWITCH_VARIABLE = "VAULTSH_KERNEL_KEYRING"
+_ON = ("", "on", "1", "yes", "true")
+_OFF = ("off", "0", "no", "false")
+#: the share of the user's kernel key quota vaultsh's copies may fill
+QUOTA_SHARE = 0.5
 
 # system call numbers of add_key and keyctl, by machine
 _SYSCALLS = {"x86_64": (248, 250), "aarch64": (217, 219)}
@@ -64,7 +68,7 @@ class KernelKeyring:
 
     def put(self, name: str, payload: bytes, seconds: int) -> bool:
         """Store payload for `seconds`; False when the kernel refused it."""
-        if not self.reading or seconds <= 0 or len(payload) > MAX_PAYLOAD:
+        if not self.reading or seconds <= 0 or not _room_for(len(payload)):
             self.drop(name)
             return False
         serial = self._call(
@@ -111,12 +115,55 @@ class KernelKeyring:
         return self._libc.syscall(*converted)
 
 
+def _room_for(size: int) -> bool:
+    """Whether `size` more bytes keep the user's keys within QUOTA_SHARE.
+
+    The quota (/proc/sys/kernel/keys/maxbytes: 20,000 bytes for users other
+    than root) is shared with every other program of the user; vaultsh leaves
+    them at least the other half.
+    """
+    if size > MAX_PAYLOAD:
+        return False
+    try:
+        with open("/proc/key-users", encoding="ascii") as users:
+            table = users.read()
+    except OSError:
+        return True
+    return fits(size, table, os.getuid())
+
+
+def fits(size: int, table: str, uid: int) -> bool:
+    """Whether `size` bytes fit in uid's share, by /proc/key-users `table`."""
+    for line in table.splitlines():
+        owner, _, fields = line.partition(":")
+        if owner.strip() != str(uid):
+            continue
+        try:
+            used, limit = (int(n) for n in fields.split()[-1].split("/"))
+        except (ValueError, IndexError):
+            return True
+        return used + size <= limit * QUOTA_SHARE
+    return True
+
+
 def _last_error() -> str:
     code = ctypes.get_errno()
     return errno.errorcode.get(code, str(code))
 
 
-def open_kernel_keyring(prefix: str, environ=None) -> KernelKeyring | None:
+def switched_off(environ) -> bool:
+    """VAULTSH_KERNEL_KEYRING read as on or off; ValueError for anything else."""
+    value = environ.get(SWITCH_VARIABLE, "").strip().lower()
+    if value in _ON or value in _OFF:
+        return value in _OFF
+    raise ValueError(
+        f"{SWITCH_VARIABLE}={environ.get(SWITCH_VARIABLE)} is neither on nor off"
+    )
+
+
+def open_kernel_keyring(
+    prefix: str, environ=None, reading: bool = True
+) -> KernelKeyring | None:
     """The user keyring under `prefix`, or None where there is none.
 
     With VAULTSH_KERNEL_KEYRING=off its copies are neither read nor stored,
@@ -124,11 +171,11 @@ def open_kernel_keyring(prefix: str, environ=None) -> KernelKeyring | None:
     left reading a copy this one made stale.
     """
     environ = os.environ if environ is None else environ
-    off = environ.get(SWITCH_VARIABLE, "").strip().lower() in ("off", "0", "no")
+    off = switched_off(environ)
     if not sys.platform.startswith("linux") or os.uname().machine not in _SYSCALLS:
         return None
     try:
-        return KernelKeyring(prefix, reading=not off)
+        return KernelKeyring(prefix, reading=reading and not off)
     except OSError as exc:
         log.debug("no kernel keyring: %s", exc)
         return None

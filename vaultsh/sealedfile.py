@@ -156,7 +156,8 @@ def _unseal(key: bytes, blob: bytes, path: Path) -> Items:
         plaintext = AESGCM(key).decrypt(nonce, blob[start:], associated)
     except InvalidTag:
         raise Locked(
-            f"wrong passphrase for the vaultsh file keyring at {path}"
+            f"wrong passphrase for the vaultsh file keyring at {path} "
+            "(or the file is damaged)"
         ) from None
     return _parse_items(plaintext, path)
 

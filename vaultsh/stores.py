@@ -38,10 +38,16 @@ class Fallback(Exception):
 
 
 def configured_backend(environ=None) -> str | None:
-    """The backend the user named for keyring, or None where keyring decides."""
+    """The backend the user named, or None where keyring builds it its own way."""
     environ = os.environ if environ is None else environ
     if any(name.startswith("KEYRING_PROPERTY_") for name in environ):
         return None
+    return named_backend(environ)
+
+
+def named_backend(environ=None) -> str | None:
+    """The backend PYTHON_KEYRING_BACKEND or keyringrc.cfg names, if any."""
+    environ = os.environ if environ is None else environ
     named = environ.get("PYTHON_KEYRING_BACKEND")
     if named is not None:
         return named.strip()

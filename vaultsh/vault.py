@@ -173,15 +173,23 @@ class Vault:
         self._copies = None
         self.service = service
         if backend is None:
-            configured = stores.configured_backend()
-            self._reader = stores.reader_for(configured)
-            prefix = _copy_prefix(service, configured, self._reader)
+            named = stores.named_backend()
+            self._reader = stores.reader_for(stores.configured_backend())
+            store = self._reader
         else:
             kind = type(backend)
             named = f"{kind.__module__}.{kind.__name__}"
-            prefix = _copy_prefix(service, named, getattr(backend, "sealed", None))
-        if prefix is not None:
-            self._copies = keyctl.open_kernel_keyring(prefix)
+            store = getattr(backend, "sealed", None)
+        space = _copy_space(service, named, store)
+        if space is not None:
+            try:
+                # a vault read without the short ways only drops copies: the
+                # store it changes may be the one they copy
+                self._copies = keyctl.open_kernel_keyring(
+                    space, reading=store is not None
+                )
+            except ValueError as exc:
+                raise VaultError(str(exc), "set it to on or off, or unset it") from None
         self._remember_index = remember_index
         self._remembered: dict | None = None
 
@@ -221,9 +229,12 @@ class Vault:
         copy = copies.get(user)
         if copy is not None:
             try:
-                return copy.decode("utf-8")
+                text = copy.decode("utf-8")
             except UnicodeDecodeError:
                 pass
+            else:
+                log.debug("%s: read from its kernel keyring copy", user)
+                return text
         with _lock_if_free("vault") as locked:
             value = self._get(user)
             if locked and value is not None:
@@ -420,21 +431,23 @@ class Vault:
         return len(drop)
 
 
-def _copy_prefix(service: str, backend: str | None, store) -> str | None:
-    """The name space of one store's kernel copies, or None to make none.
+def _copy_space(service: str, named: str | None, store) -> str | None:
+    """The name space of one store's kernel copies, or None for none.
 
-    Copies are made only for stores vaultsh can tell apart: a file keyring
-    (by its path) and a Secret Service (by its bus); keyring's choice, when
-    the user named no backend, counts as the Secret Service of the bus.
+    A file keyring is named by its real path; anything else by the D-Bus
+    session bus, whose Secret Service keyring most likely uses.
     """
     path = getattr(store, "path", None)
+    if path is None and named == stores.FILE_BACKEND:
+        from vaultsh.sealedfile import default_path
+
+        path = default_path()
     if path is not None:
-        where = os.path.abspath(path)
-    elif backend in (None, stores.SECRET_SERVICE_BACKEND):
-        where = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
-    else:
-        return None
-    return f"vaultsh:{service}:{backend or 'auto'}:{where}"
+        return f"vaultsh:{service}:file:{os.path.realpath(path)}"
+    bus = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    if bus:
+        return f"vaultsh:{service}:secret-service:{bus}"
+    return None
 
 
 def _index_lifetime(value: str) -> float:
@@ -512,20 +525,33 @@ def _vault_error(action: str, exc: Exception) -> VaultError:
 
 
 def _load_backend():
+    import configparser
+
     import keyring
     import keyring.backends.fail
 
     named = os.environ.get("PYTHON_KEYRING_BACKEND")
+    where = "PYTHON_KEYRING_BACKEND"
+    if named is None:
+        named, where = stores.named_backend(), "keyringrc.cfg"
     try:
         with _translated("open"):
             backend = keyring.get_keyring()
     except VaultError as exc:
-        if named and isinstance(exc.__cause__, (ImportError, AttributeError)):
+        cause = exc.__cause__
+        if named is not None and isinstance(
+            cause, (ImportError, AttributeError, ValueError)
+        ):
             raise VaultError(
-                f"the keyring backend {named!r} in PYTHON_KEYRING_BACKEND "
-                "cannot be loaded",
+                f"the keyring backend {named!r} in {where} cannot be loaded",
                 "check its spelling, for example "
                 "vaultsh.filestore.EncryptedFileKeyring",
+            ) from exc
+        if isinstance(cause, configparser.Error):
+            path = stores.keyringrc_path(os.environ)
+            raise VaultError(
+                f"keyring's config file {path} cannot be read",
+                "fix its [backend] section, or remove the file",
             ) from exc
         raise
     if isinstance(backend, keyring.backends.fail.Keyring):

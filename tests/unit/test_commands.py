@@ -275,7 +275,7 @@ def test_unknown_export_format_is_a_usage_error():
 # exec ------------------------------------------------------------------------------
 
 
-def test_session_environ_replaces_stale_credentials():
+def test_session_environ_replaces_stale_credentials_and_keeps_the_passphrase():
     base = {
         "HOME": "/home/dev",
         "PATH": "/usr/bin",
@@ -286,6 +286,7 @@ def test_session_environ_replaces_stale_credentials():
         "AWS_CREDENTIAL_FILE": "/tmp/creds",
         "AWS_SDK_LOAD_CONFIG": "1",
         "VAULTSH_DEPTH": "1",
+        "VAULTSH_FILE_PASSPHRASE": "opens-the-whole-keyring",
     }
 
     env = exec.session_environ(base, "dev", LONG_TERM, None)

@@ -6,6 +6,7 @@ so parallel runs and earlier runs never meet.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 
@@ -13,6 +14,7 @@ import pytest
 
 from tests.unit.test_vault import KEY, ReadRecorder, session_creds
 from vaultsh import keyctl
+from vaultsh.errors import VaultError
 from vaultsh.vault import Vault, file_lock
 
 ROLE = ("sts.AssumeRole", "site", "arn:aws:iam::123456789012:mfa/dev")
@@ -110,3 +112,57 @@ def test_a_read_during_a_change_makes_no_copy(copies_on, monkeypatch):
     assert during.reads == ["index"]
     assert after.reads == ["index"]  # the read under the lock copied nothing
     assert again.reads == []  # the read after it did
+
+
+def test_a_store_reached_through_a_link_shares_its_copies(copies_on, monkeypatch):
+    real = os.environ["VAULTSH_FILE_DIR"]
+    link = real + "-link"
+    os.symlink(real, link)
+    Vault(ReadRecorder()).set_session(*ROLE, session_creds(1800))
+    monkeypatch.setenv("VAULTSH_FILE_DIR", link)
+
+    through_link = ReadRecorder()
+    assert Vault(through_link).get_session(*ROLE) is not None
+    assert through_link.reads == []  # the copy the real path made
+    Vault(ReadRecorder()).clear_sessions()
+    monkeypatch.setenv("VAULTSH_FILE_DIR", real)
+    assert Vault(ReadRecorder()).get_session(*ROLE) is None
+
+
+def test_a_vault_keyring_builds_its_own_way_reads_no_copies_but_ends_them(
+    copies_on, backend, monkeypatch
+):
+    Vault(ReadRecorder()).set_session(*ROLE, session_creds(1800))
+    monkeypatch.setenv("KEYRING_PROPERTY_SOMETHING", "1")
+
+    through_keyring = Vault()  # keyring's configured backend: the same file
+    assert through_keyring.get_session(*ROLE) is not None
+    through_keyring.clear_sessions()
+    monkeypatch.delenv("KEYRING_PROPERTY_SOMETHING")
+
+    assert Vault(ReadRecorder()).get_session(*ROLE) is None
+
+
+def test_an_unknown_switch_value_is_refused(isolated, monkeypatch):
+    monkeypatch.setenv(keyctl.SWITCH_VARIABLE, "garbage")
+
+    with pytest.raises(VaultError) as caught:
+        Vault(ReadRecorder())
+
+    assert "VAULTSH_KERNEL_KEYRING=garbage is neither on nor off" in str(caught.value)
+    assert caught.value.hint == "set it to on or off, or unset it"
+
+
+@pytest.mark.parametrize(
+    ("used", "size", "fits"),
+    [(9000, 1000, True), (9000, 1001, False), (0, 10001, False)],
+)
+def test_copies_leave_half_of_the_users_quota_to_other_programs(used, size, fits):
+    table = (
+        "    0:     5 5/5 5/1000000 45/25000000\n"
+        f" 1000:    12 12/12 9/200 {used}/20000\n"
+    )
+
+    assert keyctl.fits(size, table, 1000) is fits
+    assert keyctl.fits(size, table, 0)
+    assert keyctl.fits(size, table, 4242)  # no line: the kernel decides

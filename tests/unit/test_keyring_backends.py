@@ -296,7 +296,8 @@ def test_wrong_passphrase_is_locked_and_keeps_file(
         with pytest.raises(KeyringLocked) as caught:
             attempt()
         assert str(caught.value) == (
-            f"wrong passphrase for the vaultsh file keyring at {keyring_file}"
+            f"wrong passphrase for the vaultsh file keyring at {keyring_file} "
+            "(or the file is damaged)"
         )
         assert caught.value.__cause__ is None
     assert keyring_file.read_bytes() == before

@@ -22,6 +22,8 @@ STALE = (
     "AWS_SDK_LOAD_CONFIG",
     "AWS_VAULT",
     "VAULTSH_DEPTH",
+    # the child gets a session, not the means to open the whole keyring file
+    "VAULTSH_FILE_PASSPHRASE",
 )
 
 
