@@ -37,12 +37,12 @@ class Fallback(Exception):
     """The short way cannot answer this read; keyring should."""
 
 
-def configured_backend(environ=None) -> str | None:
-    """The backend the user named, or None where keyring builds it its own way."""
+def configured_backend(named: str | None, environ=None) -> str | None:
+    """`named` (see named_backend), or None where keyring builds it its own way."""
     environ = os.environ if environ is None else environ
     if any(name.startswith("KEYRING_PROPERTY_") for name in environ):
         return None
-    return named_backend(environ)
+    return named
 
 
 def named_backend(environ=None) -> str | None:

@@ -113,9 +113,19 @@ def file_lock(name: str, what: str | None = None) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def try_lock(name: str) -> Iterator[bool]:
-    """Like file_lock, but yields False at once when another process holds it."""
-    fd = _open_lock(name)
+def try_lock(name: str, optional: bool = False) -> Iterator[bool]:
+    """Like file_lock, but yields False at once when another process holds it.
+
+    With optional, a lock file that cannot be opened (no state folder) also
+    yields False instead of raising: for callers that can go on without it.
+    """
+    try:
+        fd = _open_lock(name)
+    except VaultError:
+        if not optional:
+            raise
+        yield False
+        return
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -174,7 +184,7 @@ class Vault:
         self.service = service
         if backend is None:
             named = stores.named_backend()
-            self._reader = stores.reader_for(stores.configured_backend())
+            self._reader = stores.reader_for(stores.configured_backend(named))
             store = self._reader
         else:
             kind = type(backend)
@@ -235,7 +245,7 @@ class Vault:
             else:
                 log.debug("%s: read from its kernel keyring copy", user)
                 return text
-        with _lock_if_free("vault") as locked:
+        with try_lock("vault", optional=True) as locked:
             value = self._get(user)
             if locked and value is not None:
                 copies.put(user, value.encode("utf-8"), int(lifetime(value)))
@@ -459,26 +469,6 @@ def _session_lifetime(value: str) -> float:
         return Credentials.from_json(value).seconds_left() or 0
     except (ValueError, KeyError, TypeError, AttributeError):
         return 0
-
-
-@contextlib.contextmanager
-def _lock_if_free(name: str) -> Iterator[bool]:
-    """Hold the lock if no one does; yields False when it is taken or unusable."""
-    try:
-        fd = _open_lock(name)
-    except VaultError:
-        # no state folder: go on unlocked (the caller only skips a copy)
-        yield False
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
 
 
 def _same_session(a: dict, b: dict) -> bool:

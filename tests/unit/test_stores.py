@@ -22,13 +22,13 @@ def test_the_environment_variable_names_the_backend(tmp_path):
     environ = keyringrc(tmp_path, f"[backend]\ndefault-keyring = {SECRET_SERVICE}\n")
     environ["PYTHON_KEYRING_BACKEND"] = f" {FILE} "
 
-    assert stores.configured_backend(environ) == FILE
+    assert stores.named_backend(environ) == FILE
 
 
 def test_keyringrc_names_the_backend_when_the_variable_is_unset(tmp_path):
     environ = keyringrc(tmp_path, f"[backend]\ndefault-keyring = {SECRET_SERVICE}\n")
 
-    assert stores.configured_backend(environ) == SECRET_SERVICE
+    assert stores.named_backend(environ) == SECRET_SERVICE
 
 
 @pytest.mark.parametrize(
@@ -43,11 +43,11 @@ def test_keyringrc_names_the_backend_when_the_variable_is_unset(tmp_path):
     ids=["keyring-path", "no-default", "no-backend-section", "no-header", "broken"],
 )
 def test_keyring_decides_when_keyringrc_names_nothing_plain(tmp_path, text):
-    assert stores.configured_backend(keyringrc(tmp_path, text)) is None
+    assert stores.named_backend(keyringrc(tmp_path, text)) is None
 
 
 def test_keyring_decides_when_nothing_is_named(tmp_path):
-    assert stores.configured_backend({"XDG_CONFIG_HOME": str(tmp_path)}) is None
+    assert stores.named_backend({"XDG_CONFIG_HOME": str(tmp_path)}) is None
 
 
 def test_a_keyring_property_leaves_the_choice_to_keyring(tmp_path):
@@ -56,7 +56,7 @@ def test_a_keyring_property_leaves_the_choice_to_keyring(tmp_path):
         "KEYRING_PROPERTY_PREFERRED_COLLECTION": "/org/freedesktop/secrets/x",
     }
 
-    assert stores.configured_backend(environ) is None
+    assert stores.configured_backend(stores.named_backend(environ), environ) is None
 
 
 def test_only_the_file_and_secret_service_have_short_ways(tmp_path, monkeypatch):
