@@ -9,9 +9,11 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.request
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +195,39 @@ class Terminal:
     @property
     def transcript(self) -> str:
         return self.log.getvalue()
+
+
+# a tmux server --------------------------------------------------------------
+
+
+class TmuxServer:
+    """A tmux server of its own, whose one pane a test drives by keys."""
+
+    def __init__(self, prefix: str, timeout: float) -> None:
+        if shutil.which("tmux") is None:
+            pytest.fail("tmux is not installed; install the package tmux")
+        self.socket = f"{prefix}-{uuid.uuid4().hex[:12]}"
+        self.timeout = timeout
+
+    def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=self.timeout,
+        )
+        if done.returncode != 0:
+            pytest.fail(f"tmux {' '.join(args)} failed: {done.stderr}")
+        return done.stdout
+
+    def type(self, text: str) -> None:
+        """Type `text` as it is (no key names)."""
+        self._tmux("send-keys", "-l", text)
+
+    def press(self, *keys: str) -> None:
+        """Press keys by tmux name: Tab, Enter, C-u, C-d."""
+        self._tmux("send-keys", *keys)
 
 
 # what vaultsh sent to AWS ----------------------------------------------------

@@ -11,10 +11,8 @@ long anything took.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Home
+from tests.helpers import TmuxServer
 
 PROFILE = "static.example.com"
 WIDTH, HEIGHT = 120, 30
@@ -30,15 +29,13 @@ TIMEOUT = 30.0
 EMPTY_PROMPT = f"{PROFILE}>"
 
 
-class ShellScreen:
+class ShellScreen(TmuxServer):
     """`vaultsh PROFILE` in a tmux pane."""
 
     def __init__(
         self, env: Mapping[str, str], cwd: Path, args: Sequence[str] = ()
     ) -> None:
-        if shutil.which("tmux") is None:
-            pytest.fail("tmux is not installed; install the package tmux")
-        self.socket = f"vaultsh-shell-{uuid.uuid4().hex[:12]}"
+        super().__init__("vaultsh-shell", TIMEOUT)
         self._tmux(
             "new-session",
             "-d",
@@ -61,27 +58,7 @@ class ShellScreen:
         )
         self.socket_path = Path(self._tmux("display", "-p", "#{socket_path}").strip())
 
-    def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
-        done = subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
-        if done.returncode != 0:
-            pytest.fail(f"tmux {' '.join(args)} failed: {done.stderr}")
-        return done.stdout
-
     # keys ------------------------------------------------------------------
-
-    def type(self, text: str) -> None:
-        """Type `text` as it is (no key names)."""
-        self._tmux("send-keys", "-l", text)
-
-    def press(self, *keys: str) -> None:
-        """Press keys by tmux name: Tab, Enter, C-u, C-d."""
-        self._tmux("send-keys", *keys)
 
     def ready(self) -> None:
         """Wait for an empty prompt with its toolbar drawn."""

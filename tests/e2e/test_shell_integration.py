@@ -18,7 +18,6 @@ import re
 import shutil
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,34 +111,15 @@ def require(tool: str, package: str | None = None) -> str:
 # a shell in tmux --------------------------------------------------------------
 
 
-class Pane:
+class Pane(helpers.TmuxServer):
     """One interactive command in a tmux pane, on a tmux server of its own."""
 
     def __init__(self, argv: list[str], env: dict[str, str]):
-        require("tmux")
-        self.socket = f"vaultsh-test-{uuid.uuid4().hex[:12]}"
+        super().__init__("vaultsh-test", TIMEOUT)
         self._tmux(
             "new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), *argv, env=env
         )
         self.socket_path = Path(self._tmux("display", "-p", "#{socket_path}").strip())
-
-    def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
-        done = subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-        )
-        if done.returncode != 0:
-            pytest.fail(f"tmux {' '.join(args)} failed: {done.stderr}")
-        return done.stdout
-
-    def type(self, text: str) -> None:
-        self._tmux("send-keys", "-l", text)
-
-    def press(self, *keys: str) -> None:
-        self._tmux("send-keys", *keys)
 
     def screen(self, escapes: bool = False) -> str:
         return self._tmux("capture-pane", "-p", *(["-e"] if escapes else []))
